@@ -1,0 +1,321 @@
+"""The shared vocabulary: column roles, actions, statuses, and the table of rows.
+
+Every other module speaks in these terms. The workbook reader fills a :class:`Table`,
+the rules produce :class:`Finding` objects for its cells, the runner turns rows into
+:class:`RowResult` objects, and the writer puts them back into the workbook.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+class Role(enum.StrEnum):
+    """What a column means to Canvas Logins. The value is the canonical header."""
+
+    CANVAS_USER_ID = "Canvas User ID"
+    SIS_USER_ID = "SIS User ID"
+    CURRENT_LOGIN = "Current Login"
+    NEW_LOGIN = "New Login"
+    PASSWORD = "Password"
+    LOGIN_SIS_ID = "Login SIS ID"
+    INTEGRATION_ID = "Integration ID"
+    PROVIDER = "Authentication Provider"
+    ACTION = "Action"
+    STATUS = "Status"
+    MESSAGE = "Message"
+    CANVAS_LOGIN_ID = "Canvas Login ID"
+    PROCESSED_AT = "Processed At"
+
+
+#: The ways a row can name its student, in the order they are preferred.
+STUDENT_ROLES: tuple[Role, ...] = (Role.CANVAS_USER_ID, Role.SIS_USER_ID, Role.CURRENT_LOGIN)
+INPUT_ROLES: tuple[Role, ...] = (
+    *STUDENT_ROLES,
+    Role.NEW_LOGIN,
+    Role.PASSWORD,
+    Role.LOGIN_SIS_ID,
+    Role.INTEGRATION_ID,
+    Role.PROVIDER,
+    Role.ACTION,
+)
+#: Written by the app, found by header or appended after the last used column.
+OUTPUT_ROLES: tuple[Role, ...] = (
+    Role.STATUS,
+    Role.MESSAGE,
+    Role.CANVAS_LOGIN_ID,
+    Role.PROCESSED_AT,
+)
+
+#: Header synonyms from the workbook contract (compared through :func:`header_key`).
+HEADER_SYNONYMS: dict[Role, tuple[str, ...]] = {
+    Role.CANVAS_USER_ID: ("Canvas User ID", "canvas_user_id"),
+    Role.SIS_USER_ID: ("SIS User ID", "sis_user_id", "SIS ID", "Student ID", "Student Number"),
+    Role.CURRENT_LOGIN: ("Current Login", "existing login", "existing_login_id"),
+    Role.NEW_LOGIN: (
+        "New Login",
+        "new_login",
+        "New Username",
+        "New Login ID",
+        "Second Login",
+        "login_id",
+        "unique_id",
+    ),
+    Role.PASSWORD: ("Password", "New Password"),
+    Role.LOGIN_SIS_ID: ("Login SIS ID",),
+    Role.INTEGRATION_ID: ("Integration ID",),
+    Role.PROVIDER: ("Authentication Provider", "auth provider", "authentication_provider_id"),
+    Role.ACTION: ("Action",),
+    Role.STATUS: ("Status",),
+    Role.MESSAGE: ("Message",),
+    Role.CANVAS_LOGIN_ID: ("Canvas Login ID",),
+    Role.PROCESSED_AT: ("Processed At",),
+}
+
+
+def header_key(text: object) -> str:
+    """Header text as the contract compares it: case-insensitive, ignoring ` _-.`."""
+    raw = "" if text is None else str(text)
+    return "".join(ch for ch in raw.casefold() if ch not in " _-.\t\n\r")
+
+
+_ROLE_BY_HEADER_KEY: dict[str, Role] = {
+    header_key(name): role for role, names in HEADER_SYNONYMS.items() for name in names
+}
+
+
+def role_for_header(text: object) -> Role | None:
+    return _ROLE_BY_HEADER_KEY.get(header_key(text))
+
+
+class Action(enum.StrEnum):
+    CREATE = "Create"
+    UPDATE = "Update"
+    DELETE = "Delete"
+
+
+_ACTION_WORDS: dict[str, Action] = {
+    "": Action.CREATE,
+    "create": Action.CREATE,
+    "add": Action.CREATE,
+    "update": Action.UPDATE,
+    "reset": Action.UPDATE,
+    "change": Action.UPDATE,
+    "delete": Action.DELETE,
+    "remove": Action.DELETE,
+}
+
+
+def parse_action(text: str | None) -> Action | None:
+    """The action a cell asks for; blank means Create; ``None`` for an unknown word."""
+    return _ACTION_WORDS.get((text or "").strip().casefold())
+
+
+class Status(enum.StrEnum):
+    """Status words exactly as the workbook contract spells them."""
+
+    CREATED = "Created"
+    ALREADY_EXISTS = "Already exists"
+    UPDATED = "Updated"
+    DELETED = "Deleted"
+    ALREADY_DELETED = "Already deleted"
+    FAILED = "Failed"
+    INVALID = "Invalid"
+    READY = "Ready"
+
+
+DONE_STATUSES: frozenset[Status] = frozenset(
+    {
+        Status.CREATED,
+        Status.ALREADY_EXISTS,
+        Status.UPDATED,
+        Status.DELETED,
+        Status.ALREADY_DELETED,
+    }
+)
+
+
+def is_done_status(text: str | None) -> bool:
+    return (text or "").strip() in {s.value for s in DONE_STATUSES}
+
+
+def login_key(login: str | None) -> str:
+    """A login name as Canvas compares it for uniqueness.
+
+    Unicode NFKC, case folded, runs of white space collapsed, trimmed: so ``Ava.K``,
+    ``ava.k`` and `` ava.k `` are the same login to Canvas.
+    """
+    text = unicodedata.normalize("NFKC", login or "").casefold()
+    return " ".join(text.split())
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"  # the row cannot be sent
+    WARNING = "warning"  # worth a look, the row can still be sent
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem with one cell (or a whole row when ``column`` is None)."""
+
+    row: int  # index into Table.rows
+    column: int | None  # index into Table.headers
+    message: str
+    severity: Severity = Severity.ERROR
+    role: Role | None = None
+
+
+@dataclass
+class Row:
+    """One student row. ``cells`` holds text for every column in ``Table.headers``."""
+
+    sheet_row: int  # 1-based row number in the sheet (line number for CSV)
+    cells: list[str]
+    #: Reader problems with single cells, e.g. a formula with no cached value:
+    #: column index -> plain-language message. The rules turn these into findings.
+    cell_problems: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    """The rows of one sheet, as text, with the columns Canvas Logins understands."""
+
+    sheet: str
+    headers: list[str]
+    header_row: int  # 1-based sheet row of the header (0 when the file had none)
+    columns: dict[Role, int]
+    rows: list[Row]
+    #: Column indexes >= this were appended for output and do not exist in the file yet.
+    appended_from: int | None = None
+    #: (row index, column index) pairs edited since the file was read.
+    edited: set[tuple[int, int]] = field(default_factory=set)
+
+    def column(self, role: Role) -> int | None:
+        return self.columns.get(role)
+
+    def value(self, row: int, role: Role) -> str:
+        col = self.columns.get(role)
+        if col is None:
+            return ""
+        return self.rows[row].cells[col]
+
+    def set_value(self, row: int, role: Role, value: str) -> None:
+        col = self.ensure_column(role)
+        self.rows[row].cells[col] = value
+
+    def set_cell(self, row: int, column: int, value: str) -> None:
+        """A user edit: remembered so the writer puts it back into the file."""
+        self.rows[row].cells[column] = value
+        self.rows[row].cell_problems.pop(column, None)
+        self.edited.add((row, column))
+
+    def ensure_column(self, role: Role) -> int:
+        """The column for ``role``, appending it (for output roles) when missing."""
+        col = self.columns.get(role)
+        if col is not None:
+            return col
+        col = len(self.headers)
+        self.headers.append(role.value)
+        for row in self.rows:
+            row.cells.append("")
+        self.columns[role] = col
+        if self.appended_from is None:
+            self.appended_from = col
+        return col
+
+    def action(self, row: int) -> Action | None:
+        return parse_action(self.value(row, Role.ACTION))
+
+    def status(self, row: int) -> str:
+        return self.value(row, Role.STATUS).strip()
+
+    def is_done(self, row: int) -> bool:
+        return is_done_status(self.status(row))
+
+    def student(self, row: int) -> tuple[Role, str] | None:
+        """The first filled student column of the row, in contract order."""
+        for role in STUDENT_ROLES:
+            text = self.value(row, role).strip()
+            if text:
+                return role, text
+        return None
+
+    def user_ref(self, row: int) -> str | None:
+        """The student as Canvas's ``user[id]`` takes it (see canvas-api.md)."""
+        student = self.student(row)
+        if student is None:
+            return None
+        return user_ref_for(*student)
+
+    def row_identity(self, row: int) -> tuple[str, str, str, str]:
+        """Who and what a row means, independent of its position in the sheet.
+
+        Used by the journal, so sorting or inserting rows does not confuse a resume.
+        """
+        student = self.student(row)
+        student_text = f"{student[0].name}:{student[1]}" if student else ""
+        action = self.action(row)
+        return (
+            self.sheet,
+            student_text,
+            login_key(self.value(row, Role.NEW_LOGIN)),
+            action.value if action else self.value(row, Role.ACTION),
+        )
+
+
+def user_ref_for(role: Role, value: str) -> str:
+    value = value.strip()
+    if role is Role.CANVAS_USER_ID:
+        return value
+    if role is Role.SIS_USER_ID:
+        return f"sis_user_id:{value}"
+    if role is Role.CURRENT_LOGIN:
+        return f"sis_login_id:{value}"
+    raise ValueError(f"{role} does not name a student")
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """The outcome of one row, as it goes into the four output columns."""
+
+    row: int  # index into Table.rows
+    status: Status
+    message: str = ""
+    login_id: str = ""
+    processed_at: str = ""  # local time, ISO 8601
+
+
+@dataclass
+class Progress:
+    """What a long job reports. ``results`` are the rows finished since the last report."""
+
+    done: int
+    total: int
+    counts: dict[Status, int] = field(default_factory=dict)
+    results: list[RowResult] = field(default_factory=list)
+    message: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class CancelToken:
+    """Asked to stop: long jobs start no new work once it is set. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True at once when cancelled (for back-off waits)."""
+        return self._event.wait(seconds)
