@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install Canvas Logins into .venv and open it on the built-in sandbox with the demo
+# workbook. Nothing leaves this computer: the sandbox is a practice Canvas on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet .
+exec .venv/bin/canvas-logins --demo "$@"
