@@ -397,9 +397,10 @@ def _validation_error(entries: list[_Entry], status: int, extra: dict) -> Canvas
         code = (entry.error_type or "").lower()
         lowered = entry.message.lower()
         common = dict(extra, attribute=entry.attribute, error_type=entry.error_type)
-        if attribute == "unique_id" and (code == "taken" or "already in use" in lowered):
+        taken = code == "taken" or "already in use" in lowered or "been taken" in lowered
+        if attribute == "unique_id" and taken:
             return LoginTaken(status=status, detail=entry.message, **common)
-        if attribute == "sis_user_id" and (code == "taken" or "already in use" in lowered):
+        if attribute == "sis_user_id" and taken:
             sis_id = _taken_sis_id(entry.message)
             words = (
                 f'Login SIS ID "{sis_id}" is already in use in Canvas (a SIS ID stays '
