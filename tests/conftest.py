@@ -18,3 +18,29 @@ def _private_app_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CANVAS_LOGINS_HOME", str(home))
     monkeypatch.delenv("CANVAS_TOKEN", raising=False)
     return home
+
+
+@pytest.fixture
+def sandbox():
+    """A running built-in Canvas: demo school seeded, no latency, throttle on."""
+    from core.sandbox import Sandbox
+
+    with Sandbox(seed_demo=True, latency=0.0) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox_factory():
+    """Start sandboxes with any Sandbox(...) keyword arguments; all stop after the test."""
+    from core.sandbox import Sandbox
+
+    started = []
+
+    def make(**kwargs):
+        running = Sandbox(**kwargs).start()
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.stop()
