@@ -1,0 +1,44 @@
+"""The workbook in and out: the public face of the workbook code.
+
+Read an .xlsx, .xlsm or .csv file into a :class:`core.model.Table` with
+:func:`open_workbook`, and write the four output columns and edited cells back with
+:func:`save_workbook`. "The workbook contract" in design.md is the specification;
+the work is done in ``workbook_read``, ``workbook_write``, ``workbook_csv`` and
+``workbook_text``.
+"""
+
+from __future__ import annotations
+
+from core.workbook_doc import (
+    HeaderNotFoundError,
+    WorkbookDoc,
+    WorkbookError,
+    WorkbookLockedError,
+    is_locked,
+    lock_files,
+)
+from core.workbook_read import (
+    NO_CACHED_VALUE,
+    detect_columns,
+    open_workbook,
+    preview_rows,
+    sheet_names,
+)
+from core.workbook_text import cell_text
+from core.workbook_write import save_workbook
+
+__all__ = [
+    "NO_CACHED_VALUE",
+    "HeaderNotFoundError",
+    "WorkbookDoc",
+    "WorkbookError",
+    "WorkbookLockedError",
+    "cell_text",
+    "detect_columns",
+    "is_locked",
+    "lock_files",
+    "open_workbook",
+    "preview_rows",
+    "save_workbook",
+    "sheet_names",
+]

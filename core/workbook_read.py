@@ -1,0 +1,450 @@
+"""Reading a workbook (.xlsx, .xlsm, .csv) into a :class:`core.model.Table`.
+
+Follows "The workbook contract" in design.md: the header row is the first of the top
+10 rows holding a student column and a login column; every value comes back as the
+text a person sees in Excel (ids as digits, leading zeros from the number format).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from core.model import OUTPUT_ROLES, STUDENT_ROLES, Role, Row, Table, role_for_header
+from core.workbook_csv import read_csv
+from core.workbook_doc import HeaderNotFoundError, WorkbookDoc, WorkbookError, kind_for
+from core.workbook_text import cell_text
+
+HEADER_SCAN_ROWS = 10
+STUDENT_COLUMN_WORDS = "a student column (Canvas User ID, SIS User ID or Current Login)"
+LOGIN_COLUMN_WORDS = "a login column (New Login, New Username, Second Login or login_id)"
+NO_CACHED_VALUE = (
+    "This cell holds a formula with no saved value: open and save the file in Excel first."
+)
+
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+CachedValues = dict[tuple[int, int], tuple[Any, str]]
+
+
+# ---------------------------------------------------------------- columns and header
+
+
+def _claims(header_cells: Iterable[str]) -> tuple[dict[Role, int], dict[Role, list[int]]]:
+    """Roles found in a header row (first column wins) and roles claimed twice or more."""
+    claims: dict[Role, list[int]] = {}
+    for index, text in enumerate(header_cells):
+        role = role_for_header(text)
+        if role is not None:
+            claims.setdefault(role, []).append(index)
+    columns = {role: indexes[0] for role, indexes in claims.items()}
+    ambiguous = {role: indexes for role, indexes in claims.items() if len(indexes) > 1}
+    return columns, ambiguous
+
+
+def detect_columns(header_cells: list[str]) -> dict[Role, int]:
+    """The role of each header cell by the contract's synonyms (first column per role)."""
+    return _claims(header_cells)[0]
+
+
+def _missing(columns: dict[Role, int]) -> list[str]:
+    missing = []
+    if not any(role in columns for role in STUDENT_ROLES):
+        missing.append(STUDENT_COLUMN_WORDS)
+    if Role.NEW_LOGIN not in columns:
+        missing.append(LOGIN_COLUMN_WORDS)
+    return missing
+
+
+def _header_error(
+    sheet: str, row: int, cells: list[str], missing: list[str]
+) -> HeaderNotFoundError:
+    seen = [text.strip() for text in cells if text.strip()]
+    if not seen:
+        return HeaderNotFoundError(
+            f"The sheet '{sheet}' has no headers in its top {HEADER_SCAN_ROWS} rows. "
+            "Check that you chose the right sheet, or choose the columns yourself.",
+            seen=[],
+            missing=missing,
+            row=0,
+        )
+    return HeaderNotFoundError(
+        f"Could not find the header row in sheet '{sheet}'. The most likely header row is "
+        f"row {row}, with: {', '.join(seen)}. It needs {' and '.join(missing)}. Rename those "
+        "headers in the workbook, or choose the columns yourself.",
+        seen=seen,
+        missing=missing,
+        row=row,
+    )
+
+
+def find_header_row(top: list[list[str]], sheet: str) -> int:
+    """The 1-based header row among ``top`` (the sheet's first rows, as text)."""
+    best: tuple[tuple[int, int, int], int, list[str], list[str]] | None = None
+    for row, cells in enumerate(top[:HEADER_SCAN_ROWS], start=1):
+        columns, _ = _claims(cells)
+        missing = _missing(columns)
+        if not missing:
+            return row
+        score = (2 - len(missing), len(columns), sum(1 for text in cells if text.strip()))
+        if best is None or score > best[0]:
+            best = (score, row, cells, missing)
+    if best is None:
+        raise _header_error(sheet, 0, [], _missing({}))
+    raise _header_error(sheet, best[1], best[2], best[3])
+
+
+def build_table(
+    sheet: str,
+    grid: dict[int, dict[int, str]],
+    problems: dict[tuple[int, int], str],
+    *,
+    header_row: int | None,
+    mapping: dict[Role, int] | None,
+    merged: Iterable[tuple[int, int, int, int]] = (),
+) -> tuple[Table, dict[Role, list[int]]]:
+    """The table of a sheet given as ``grid[row][column] -> text`` (1-based, sparse)."""
+    if header_row is None:
+        top = [_row_list(grid.get(row, {})) for row in range(1, HEADER_SCAN_ROWS + 1)]
+        try:
+            header_row = find_header_row(top, sheet)
+        except HeaderNotFoundError:
+            if mapping is None:
+                raise
+            header_row = 1
+    header_cells = grid.get(header_row, {})
+    if mapping is None:
+        columns, ambiguous = _claims(_row_list(header_cells))
+        missing = _missing(columns)
+        if missing:
+            raise _header_error(sheet, header_row, _row_list(header_cells), missing)
+
+    width = max(header_cells, default=0)
+    body: list[tuple[int, dict[int, str]]] = []
+    for row_number in sorted(grid):
+        cells = grid[row_number]
+        if row_number <= header_row or not any(text.strip() for text in cells.values()):
+            continue
+        body.append((row_number, cells))
+        width = max(width, max(cells))
+    if mapping is not None:
+        width = max(width, *(index + 1 for index in mapping.values()), 0)
+    headers = [header_cells.get(column, "").strip() for column in range(1, width + 1)]
+
+    if mapping is not None:
+        columns = {role: index for role, index in mapping.items() if index >= 0}
+        found, found_twice = _claims(headers)
+        ambiguous = {}
+        for role in OUTPUT_ROLES:
+            if role not in columns and role in found and found[role] not in columns.values():
+                columns[role] = found[role]
+                if role in found_twice:
+                    ambiguous[role] = found_twice[role]
+
+    problems_by_row: dict[int, dict[int, str]] = {}
+    for (problem_row, column), message in problems.items():
+        if problem_row > header_row and column <= width:
+            problems_by_row.setdefault(problem_row, {})[column - 1] = message
+    rows: list[Row] = []
+    index_of_sheet_row: dict[int, int] = {}
+    for row_number, cells in body:
+        index_of_sheet_row[row_number] = len(rows)
+        rows.append(Row(row_number, _row_list(cells, width), problems_by_row.get(row_number, {})))
+    _fill_merged(rows, index_of_sheet_row, grid, problems, merged, header_row, width)
+
+    role_columns = set(columns.values())
+    for row in rows:
+        for column in role_columns:
+            row.cells[column] = row.cells[column].strip()
+
+    table = Table(sheet=sheet, headers=headers, header_row=header_row, columns=columns, rows=rows)
+    for role in OUTPUT_ROLES:
+        table.ensure_column(role)
+    return table, ambiguous
+
+
+def _row_list(cells: dict[int, str], width: int | None = None) -> list[str]:
+    width = max(cells, default=0) if width is None else width
+    return [cells.get(column, "") for column in range(1, width + 1)]
+
+
+def _fill_merged(
+    rows: list[Row],
+    index_of_sheet_row: dict[int, int],
+    grid: dict[int, dict[int, str]],
+    problems: dict[tuple[int, int], str],
+    merged: Iterable[tuple[int, int, int, int]],
+    header_row: int,
+    width: int,
+) -> None:
+    """Every cell of a merged range (below the header) reads as its top-left value."""
+    for min_row, min_col, max_row, max_col in merged:
+        text = grid.get(min_row, {}).get(min_col, "")
+        problem = problems.get((min_row, min_col))
+        for row_number in range(max(min_row, header_row + 1), max_row + 1):
+            index = index_of_sheet_row.get(row_number)
+            if index is None:
+                continue
+            row = rows[index]
+            for column in range(min_col, min(max_col, width) + 1):
+                if (row_number, column) == (min_row, min_col):
+                    continue
+                row.cells[column - 1] = text
+                if problem:
+                    row.cell_problems[column - 1] = problem
+
+
+# ---------------------------------------------------------------- files
+
+
+def check_path(path: str | Path) -> tuple[Path, str]:
+    """The path and its kind, or a plain-words WorkbookError."""
+    path = Path(path)
+    kind = kind_for(path)
+    if kind is None:
+        if path.suffix.lower() == ".xls":
+            raise WorkbookError(
+                f"'{path.name}' is in the older Excel format (.xls). Open it in Excel, choose "
+                "File > Save As > Excel Workbook (.xlsx), then open the new file here."
+            )
+        raise WorkbookError(
+            f"'{path.name}' is not a file Canvas Logins can open. It opens Excel workbooks "
+            "(.xlsx or .xlsm) and CSV files (.csv): save the list in one of those formats first."
+        )
+    if not path.exists():
+        raise WorkbookError(f"The file '{path}' was not found. Check its name and folder.")
+    if not path.is_file():
+        raise WorkbookError(f"'{path}' is a folder, not a workbook. Choose the file itself.")
+    return path, kind
+
+
+def load_book(path: Path, kind: str, *, read_only: bool = False, data_only: bool = False) -> Any:
+    """An openpyxl workbook, or a WorkbookError saying in plain words why not."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(_CFB_MAGIC))
+            encrypted = head == _CFB_MAGIC and _ENCRYPTED_STREAM in handle.read()
+    except OSError as exc:
+        raise WorkbookError(
+            f"Could not read '{path.name}': {exc.strerror or 'access was refused'}. Check that "
+            "you may open it, and that it is not still downloading or syncing."
+        ) from exc
+    if encrypted:
+        raise WorkbookError(
+            f"'{path.name}' is protected with a password. Open it in Excel, remove the password "
+            "(File > Info > Protect Workbook > Encrypt with Password), save it, and try again."
+        )
+    if head == _CFB_MAGIC:
+        raise WorkbookError(
+            f"'{path.name}' is really an older Excel file (.xls) with a new name. Open it in "
+            "Excel, save it as an Excel Workbook (.xlsx), and open that file here."
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(
+                path,
+                read_only=read_only,
+                data_only=data_only,
+                keep_vba=kind == "xlsm" and not read_only,
+            )
+    except Exception as exc:  # openpyxl raises many kinds of errors on damaged files
+        raise WorkbookError(
+            f"'{path.name}' could not be read as an Excel workbook: it may be damaged, or not "
+            "really an Excel file. Open it in Excel, save it again as .xlsx, and try again."
+        ) from exc
+
+
+def visible_sheets(book: Any) -> list[str]:
+    return [ws.title for ws in book.worksheets if ws.sheet_state == "visible"]
+
+
+def pick_sheet(book: Any, sheet: str | None) -> Any:
+    names = [ws.title for ws in book.worksheets]
+    visible = visible_sheets(book)
+    if sheet is None:
+        if not visible:
+            raise WorkbookError("The workbook has no visible sheet to read.")
+        return book[visible[0]]
+    for wanted in (sheet, sheet.casefold()):
+        for name in names:
+            if name == wanted or name.casefold() == wanted:
+                return book[name]
+    raise WorkbookError(
+        f"The workbook has no sheet named '{sheet}'. Its sheets are: {', '.join(visible)}."
+    )
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The visible sheets, in order (a CSV file has one, named after the file)."""
+    path, kind = check_path(path)
+    if kind == "csv":
+        return [path.stem]
+    book = load_book(path, kind, read_only=True)
+    try:
+        return visible_sheets(book)
+    finally:
+        book.close()
+
+
+def preview_rows(path: str | Path, sheet: str | None = None, limit: int = 10) -> list[list[str]]:
+    """The sheet's top ``limit`` rows as text (blank rows kept, so index + 1 is the row)."""
+    path, kind = check_path(path)
+    if kind == "csv":
+        records = read_csv(path).records[:limit]
+    else:
+        book = load_book(path, kind, read_only=True, data_only=True)
+        try:
+            ws = pick_sheet(book, sheet)
+            records = [
+                [_preview_text(cell) for cell in row]
+                for row in ws.iter_rows(min_row=1, max_row=limit, min_col=1)
+            ]
+        finally:
+            book.close()
+    width = max((len(record) for record in records), default=0)
+    return [list(record) + [""] * (width - len(record)) for record in records]
+
+
+def _preview_text(cell: Any) -> str:
+    value = cell.value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return cell_text(value, cell.number_format)
+    return cell_text(value)
+
+
+# ---------------------------------------------------------------- open
+
+
+def open_workbook(
+    path: str | Path,
+    sheet: str | None = None,
+    *,
+    header_row: int | None = None,
+    mapping: dict[Role, int] | None = None,
+) -> WorkbookDoc:
+    """Read one sheet into a table. ``header_row`` (1-based) and ``mapping`` override
+    detection, as the GUI's column-mapping dialog passes them."""
+    path, kind = check_path(path)
+    if kind == "csv":
+        return _open_csv(path, header_row, mapping)
+    return _open_excel(path, kind, sheet, header_row, mapping)
+
+
+def _open_csv(path: Path, header_row: int | None, mapping: dict[Role, int] | None) -> WorkbookDoc:
+    source = read_csv(path)
+    grid = {
+        number: {column: text for column, text in enumerate(record, start=1) if text}
+        for number, record in enumerate(source.records, start=1)
+    }
+    grid = {number: cells for number, cells in grid.items() if cells}
+    table, ambiguous = build_table(path.stem, grid, {}, header_row=header_row, mapping=mapping)
+    return WorkbookDoc(
+        path=path,
+        kind="csv",
+        sheet=path.stem,
+        sheets=[path.stem],
+        table=table,
+        ambiguous=ambiguous,
+        csv_source=source,
+        original_cells=[list(row.cells) for row in table.rows],
+    )
+
+
+def _open_excel(
+    path: Path,
+    kind: str,
+    sheet: str | None,
+    header_row: int | None,
+    mapping: dict[Role, int] | None,
+) -> WorkbookDoc:
+    book = load_book(path, kind)
+    ws = pick_sheet(book, sheet)
+    formulas = {
+        other.title: [coord for coord, cell in other._cells.items() if cell.data_type == "f"]
+        for other in book.worksheets
+    }
+    formulas = {title: coords for title, coords in formulas.items() if coords}
+    cache = cached_formula_values(path, formulas) if formulas else {}
+
+    grid, problems = _sheet_text(ws, cache.get(ws.title, {}))
+    merged = [
+        (rng.min_row, rng.min_col, rng.max_row, rng.max_col) for rng in ws.merged_cells.ranges
+    ]
+    table, ambiguous = build_table(
+        ws.title, grid, problems, header_row=header_row, mapping=mapping, merged=merged
+    )
+    return WorkbookDoc(
+        path=path,
+        kind=kind,
+        sheet=ws.title,
+        sheets=visible_sheets(book),
+        table=table,
+        ambiguous=ambiguous,
+        book=book,
+        original_cells=[list(row.cells) for row in table.rows],
+        formula_cache=cache,
+    )
+
+
+def _sheet_text(
+    ws: Any, cache: CachedValues
+) -> tuple[dict[int, dict[int, str]], dict[tuple[int, int], str]]:
+    """Every non-empty cell of the sheet as text, and the cells that have a problem."""
+    grid: dict[int, dict[int, str]] = {}
+    problems: dict[tuple[int, int], str] = {}
+    # ws._cells holds only the cells stored in the file; iter_rows would create the
+    # missing ones (and write them back on save).
+    for coord, cell in ws._cells.items():
+        value = cell._value
+        data_type = cell.data_type
+        if data_type == "f":
+            hit = cache.get(coord)
+            if hit is None:
+                problems[coord] = NO_CACHED_VALUE
+                grid.setdefault(coord[0], {})[coord[1]] = ""
+                continue
+            value, data_type = hit
+        if value is None:
+            continue
+        if data_type == "e":
+            problems[coord] = (
+                f"This cell shows the error {value}: correct it in Excel or type the value in."
+            )
+            text = str(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            text = cell_text(value, cell.number_format)
+        else:
+            text = cell_text(value)
+        grid.setdefault(coord[0], {})[coord[1]] = text
+    return grid, problems
+
+
+def cached_formula_values(
+    path: Path, formulas: dict[str, list[tuple[int, int]]]
+) -> dict[str, CachedValues]:
+    """The values Excel saved for formula cells (openpyxl reads them only in data_only mode)."""
+    book = load_book(path, "xlsx", read_only=True, data_only=True)
+    cache: dict[str, CachedValues] = {}
+    try:
+        for title, coords in formulas.items():
+            wanted = set(coords)
+            found: CachedValues = {}
+            rows = [row for row, _ in coords]
+            for row in book[title].iter_rows(min_row=min(rows), max_row=max(rows)):
+                for cell in row:
+                    value = getattr(cell, "value", None)
+                    if value is None:
+                        continue
+                    coord = (cell.row, cell.column)
+                    if coord in wanted:
+                        found[coord] = (value, cell.data_type)
+            cache[title] = found
+    finally:
+        book.close()
+    return cache
