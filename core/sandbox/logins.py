@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,7 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 255
 UNIQUE_ID_MAX = 100
 DEFAULT_PER_PAGE = 10
+_UNPRINTABLE = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
 MAX_PER_PAGE = 100
 
 
@@ -88,6 +90,12 @@ def paginate(req: ApiRequest, items: list[dict[str, Any]]) -> ApiResponse:
 # ----- validation ----------------------------------------------------------------------
 
 
+def is_printable(text: str) -> bool:
+    """Ruby's ``[[:print:]]``, which Canvas uses: any character but controls, surrogates,
+    unassigned ones and line or paragraph separators (spaces of every width count)."""
+    return all(unicodedata.category(ch) not in _UNPRINTABLE for ch in text)
+
+
 def _error(attribute: str, kind: str, message: str | None = None) -> dict[str, str]:
     return {"attribute": attribute, "type": kind, "message": message or kind}
 
@@ -102,7 +110,7 @@ def _validate(
         errors["unique_id"] = [_error("unique_id", "too_short")]
     elif len(unique_id) > UNIQUE_ID_MAX:
         errors["unique_id"] = [_error("unique_id", "too_long")]
-    elif not unique_id.isprintable():
+    elif not is_printable(unique_id):
         errors["unique_id"] = [_error("unique_id", "invalid")]
     else:
         key = login_key(unique_id)
