@@ -1,0 +1,296 @@
+"""Offline checks of a table: the problems Canvas would refuse, found before any call.
+
+Each :class:`~core.model.Finding` points at one cell (the column of the role it is
+about) and says in plain words what to fix. Errors make a row ``Invalid`` (not sent);
+warnings are worth a look but the row is still sent. Rows already done are skipped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from core.model import (
+    INPUT_ROLES,
+    STUDENT_ROLES,
+    Action,
+    Finding,
+    Role,
+    Severity,
+    Table,
+    login_key,
+)
+
+MAX_LOGIN_LENGTH = 100
+MAX_PASSWORD_LENGTH = 255
+ACTION_WORDS_HELP = (
+    "Use Create (or Add, or leave it empty), Update (or Reset, Change) or Delete (or Remove)"
+)
+#: Provider words that mean Canvas's own sign-in (a password can be set).
+CANVAS_PROVIDER_WORDS = frozenset({"canvas"})
+
+
+def findings_by_row(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
+    grouped: dict[int, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        grouped[finding.row].append(finding)
+    return dict(grouped)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+def is_blank_row(table: Table, row: int) -> bool:
+    """No input cell filled in: a spacer or a teachers'-notes row, not a request."""
+    return not any(table.value(row, role).strip() for role in INPUT_ROLES)
+
+
+def row_list(rows: list[int]) -> str:
+    """``row 5``, ``rows 5 and 9``, ``rows 5, 9 and 12``."""
+    words = [str(n) for n in rows]
+    if len(words) == 1:
+        return f"row {words[0]}"
+    return f"rows {', '.join(words[:-1])} and {words[-1]}"
+
+
+def rename_target(table: Table, row: int) -> tuple[str, str]:
+    """For an Update row: (login to change, new name), new name empty when not renaming.
+
+    A rename is an Update row whose Current Login names the old login and whose New
+    Login holds a different name. Otherwise the login to change is New Login (or
+    Current Login when New Login is empty).
+    """
+    current = table.value(row, Role.CURRENT_LOGIN)
+    new = table.value(row, Role.NEW_LOGIN)
+    if current.strip() and new.strip() and login_key(current) != login_key(new):
+        return current.strip(), new
+    return (new if new.strip() else current.strip()), ""
+
+
+class _RowChecker:
+    def __init__(
+        self, table: Table, min_password_length: int, provider_types: dict[str, str] | None
+    ) -> None:
+        self.table = table
+        self.min_password_length = min_password_length
+        self.provider_types = (
+            {str(k).strip(): str(v).strip().casefold() for k, v in provider_types.items()}
+            if provider_types is not None
+            else None
+        )
+        self.found: list[Finding] = []
+
+    def add(
+        self, row: int, role: Role | None, message: str, severity: Severity = Severity.ERROR
+    ) -> None:
+        column = self.table.column(role) if role is not None else None
+        self.found.append(Finding(row, column, message, severity, role))
+
+    def check(self, row: int) -> None:
+        table = self.table
+        for column, problem in sorted(table.rows[row].cell_problems.items()):
+            role = role_for_column(table, column)
+            self.found.append(Finding(row, column, problem, Severity.ERROR, role))
+        action = table.action(row)
+        if action is None:
+            word = table.value(row, Role.ACTION).strip()
+            self.add(row, Role.ACTION, f"Unknown action '{word}'. {ACTION_WORDS_HELP}.")
+        self._student(row)
+        self._login(row, action)
+        self._password(row, action)
+
+    def _student(self, row: int) -> None:
+        table = self.table
+        if table.student(row) is None:
+            role = next((r for r in STUDENT_ROLES if table.column(r) is not None), None)
+            self.add(
+                row,
+                role,
+                "No student: fill in the Canvas User ID, SIS User ID or Current Login, so "
+                "Canvas knows whose login this is",
+            )
+        canvas_id = table.value(row, Role.CANVAS_USER_ID).strip()
+        if canvas_id and not (canvas_id.isascii() and canvas_id.isdigit()):
+            self.add(
+                row,
+                Role.CANVAS_USER_ID,
+                f"Canvas User ID '{canvas_id}' is not a number (it is the number Canvas "
+                "shows in the address of the student's page)",
+            )
+        login_id = table.value(row, Role.CANVAS_LOGIN_ID).strip()
+        if login_id and not (login_id.isascii() and login_id.isdigit()):
+            self.add(row, Role.CANVAS_LOGIN_ID, f"Canvas Login ID '{login_id}' is not a number")
+
+    def _login(self, row: int, action: Action | None) -> None:
+        table = self.table
+        new = table.value(row, Role.NEW_LOGIN)
+        if action is Action.CREATE and not new.strip():
+            self.add(row, Role.NEW_LOGIN, "No login name: fill in the new login to create")
+        if action in (Action.UPDATE, Action.DELETE):
+            target = new.strip() or table.value(row, Role.CURRENT_LOGIN).strip()
+            if not target and not table.value(row, Role.CANVAS_LOGIN_ID).strip():
+                verb = "change" if action is Action.UPDATE else "remove"
+                self.add(
+                    row,
+                    Role.NEW_LOGIN,
+                    f"No login name: fill in the login to {verb} (or its Canvas Login ID)",
+                )
+        if new.strip():
+            self._login_text(row, new)
+        if action is Action.UPDATE:
+            _, rename_to = rename_target(table, row)
+            if not rename_to and not table.value(row, Role.PASSWORD):
+                self.add(
+                    row,
+                    Role.PASSWORD,
+                    "Nothing to change: give a new password (or a new login name in New "
+                    "Login with the old one in Current Login)",
+                )
+
+    def _login_text(self, row: int, text: str) -> None:
+        if any(not ch.isprintable() for ch in text):
+            self.add(
+                row,
+                Role.NEW_LOGIN,
+                "Login name has a character that cannot be printed (a tab, line break or "
+                "hidden character); retype it",
+            )
+        if len(text) > MAX_LOGIN_LENGTH:
+            self.add(
+                row,
+                Role.NEW_LOGIN,
+                f"Login name is {len(text)} characters long; Canvas allows at most "
+                f"{MAX_LOGIN_LENGTH}",
+            )
+        if text != text.strip():
+            self.add(row, Role.NEW_LOGIN, "Login name starts or ends with a space; remove it")
+        stripped = text.strip()
+        if stripped != stripped.lower():
+            self.add(
+                row,
+                Role.NEW_LOGIN,
+                f"Login name '{stripped}' has capital letters; Canvas ignores case, so "
+                f"students can also sign in as '{stripped.lower()}'",
+                Severity.WARNING,
+            )
+
+    def _password(self, row: int, action: Action | None) -> None:
+        table = self.table
+        password = table.value(row, Role.PASSWORD)
+        if action is Action.DELETE:
+            if password:
+                self.add(
+                    row,
+                    Role.PASSWORD,
+                    "The password is not used when a login is removed",
+                    Severity.WARNING,
+                )
+            return
+        provider = table.value(row, Role.PROVIDER).strip()
+        canvas_provider = self._is_canvas_provider(row, provider)
+        if not password:
+            if action is Action.CREATE and canvas_provider:
+                self.add(
+                    row,
+                    Role.PASSWORD,
+                    "No password: Canvas will make one up that nobody knows, so the "
+                    "student cannot sign in with this login until it is reset",
+                    Severity.WARNING,
+                )
+            return
+        if not canvas_provider:
+            self.add(
+                row,
+                Role.PASSWORD,
+                f"A password cannot be set on a single sign-on login (provider "
+                f"'{provider}'); leave the password empty",
+            )
+            return
+        if len(password) < self.min_password_length:
+            self.add(
+                row,
+                Role.PASSWORD,
+                f"Password is shorter than {self.min_password_length} characters",
+            )
+        if len(password) > MAX_PASSWORD_LENGTH:
+            self.add(
+                row,
+                Role.PASSWORD,
+                f"Password is longer than {MAX_PASSWORD_LENGTH} characters",
+            )
+
+    def _is_canvas_provider(self, row: int, provider: str) -> bool:
+        if not provider:
+            return True
+        if provider.isascii() and provider.isdigit():
+            if self.provider_types is None:
+                return True
+            kind = self.provider_types.get(provider)
+            if kind is None:
+                self.add(
+                    row,
+                    Role.PROVIDER,
+                    f"This Canvas has no sign-in method (authentication provider) with id "
+                    f"{provider}",
+                )
+                return True
+            return kind in CANVAS_PROVIDER_WORDS
+        return provider.casefold() in CANVAS_PROVIDER_WORDS
+
+    def duplicates(self, rows: list[int]) -> None:
+        """The same login name (as Canvas compares names) on two rows that create logins."""
+        table = self.table
+        by_key: dict[str, list[int]] = defaultdict(list)
+        for row in rows:
+            if table.action(row) is Action.DELETE:
+                continue
+            name = table.value(row, Role.NEW_LOGIN)
+            if name.strip():
+                by_key[login_key(name)].append(row)
+        for same in by_key.values():
+            if len(same) < 2:
+                continue
+            for row in same:
+                if table.is_done(row):
+                    continue
+                others = [table.rows[r].sheet_row for r in same if r != row]
+                name = table.value(row, Role.NEW_LOGIN).strip()
+                self.add(
+                    row,
+                    Role.NEW_LOGIN,
+                    f"Login name '{name}' is also on {row_list(others)}; each login name "
+                    "can belong to only one student",
+                )
+
+
+def role_for_column(table: Table, column: int) -> Role | None:
+    for role, col in table.columns.items():
+        if col == column:
+            return role
+    return None
+
+
+def check_table(
+    table: Table,
+    *,
+    min_password_length: int = 8,
+    provider_types: dict[str, str] | None = None,
+) -> list[Finding]:
+    """Every finding for the rows that are not done, in row order.
+
+    ``provider_types`` maps authentication provider ids (as text) to their type
+    (``canvas``, ``saml``...), when known from Canvas; without it a numeric provider
+    id is taken on trust.
+    """
+    checker = _RowChecker(table, min_password_length, provider_types)
+    considered: list[int] = []
+    for row in range(len(table.rows)):
+        if is_blank_row(table, row) and not table.rows[row].cell_problems:
+            continue
+        considered.append(row)
+        if not table.is_done(row):
+            checker.check(row)
+    checker.duplicates(considered)
+    checker.found.sort(key=lambda f: (f.row, f.column if f.column is not None else -1))
+    return checker.found

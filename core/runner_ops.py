@@ -1,0 +1,452 @@
+"""What the runner does for one row: the Canvas calls of Create, Update and Delete.
+
+Each function takes the run's :class:`RowContext` and one :class:`Operation` and
+returns its :class:`RowResult`, or None when the row was not finished (stopped before
+its call). The rules that keep a run safe live here:
+
+- a create is one POST; a "taken" answer is checked against the student's own logins
+  (``Already exists``) before calling it someone else's;
+- a write whose answer was lost (``maybe_done``) is settled by reading the student's
+  logins, and resent at most once;
+- update and delete only ever touch a login found among the row's student's logins,
+  by its Canvas Login ID or its name, and never guess between two candidates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from core.canvas_errors import (
+    CanvasError,
+    ConnectionFailed,
+    LastLogin,
+    LoginTaken,
+    NotFound,
+    NotRootAccount,
+    PasswordRejected,
+    PermissionDenied,
+    TimedOut,
+    TokenRefused,
+)
+from core.model import Action, RowResult, Status, login_key
+from core.pacing import AdaptiveLimiter, Backoff, RetryPolicy, call_with_retries
+from core.plan import Operation, now_local
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Connection failures in a row (after retries) that stop a run: Canvas is gone.
+STOP_AFTER_CONNECTION_FAILURES = 3
+
+PASSWORD_PERMISSION_MESSAGE = (
+    "Canvas did not allow changing this password. A Canvas administrator must switch on "
+    'the account setting that lets admins change passwords ("admins can change '
+    'passwords"), or your admin role lacks the right'
+)
+SIS_PERMISSION_MESSAGE = (
+    'Setting a Login SIS ID or Integration ID needs the "manage SIS" right in Canvas, '
+    "which your token does not have. Leave those cells empty or ask a Canvas administrator"
+)
+
+
+class StopRun(Exception):
+    """The whole run must stop (token refused, Canvas unreachable, wrong account)."""
+
+    def __init__(self, error: CanvasError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+@dataclass
+class RowContext:
+    """Everything the row functions share during one run. Thread-safe where it counts."""
+
+    client: Any  # core.canvas.CanvasClient (duck-typed for the tests of the pieces)
+    account_id: int | str | None
+    limiter: AdaptiveLimiter
+    policy: RetryPolicy
+    backoff: Backoff
+    cancel: Any  # a CancelToken: the run's own, set on Stop or on a StopRun
+    dry_run: bool = False
+    #: Identities whose write the journal saw sent but never answered.
+    maybe_sent: frozenset[tuple[str, ...]] = frozenset()
+    record_sent: Callable[[Operation], None] = lambda op: None
+    answered: bool = False
+    connection_failures: int = 0
+    _lock: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def call(self, fn: Callable[[], T], *, resend_lost: bool = False) -> T:
+        """One Canvas call with the limiter and retries; whole-run trouble raises StopRun.
+
+        ``resend_lost`` retries a write whose answer was lost (only for idempotent
+        writes, e.g. setting a password).
+        """
+        try:
+            result = call_with_retries(
+                fn,
+                limiter=self.limiter,
+                policy=self.policy,
+                backoff=self.backoff,
+                cancel=self.cancel,
+                rate_of=lambda: self.client.last_rate,
+                maybe_done_is_final=not resend_lost,
+            )
+        except (ConnectionFailed, TimedOut) as exc:
+            with self._lock:
+                self.connection_failures += 1
+                give_up = (
+                    not self.answered or self.connection_failures >= STOP_AFTER_CONNECTION_FAILURES
+                )
+            if give_up and not exc.maybe_done:
+                raise StopRun(exc) from exc
+            raise
+        except (TokenRefused, NotRootAccount) as exc:
+            raise StopRun(exc) from exc
+        except CanvasError:
+            self._heard_back()
+            raise
+        self._heard_back()
+        return result
+
+    def _heard_back(self) -> None:
+        with self._lock:
+            self.answered = True
+            self.connection_failures = 0
+
+
+def _result(op: Operation, status: Status, message: str, login: dict | None = None) -> RowResult:
+    login_id = str(login.get("id", "")) if login else ""
+    return RowResult(op.row, status, message, login_id, now_local())
+
+
+def _failed(op: Operation, message: str) -> RowResult:
+    return _result(op, Status.FAILED, message.rstrip(".") + ".")
+
+
+def _active(logins: list[dict]) -> list[dict]:
+    return [lg for lg in logins if (lg.get("workflow_state") or "active") != "deleted"]
+
+
+def _same_family(login: dict, provider: str) -> bool:
+    """Whether ``login`` is of the sign-in method the row names (unknown counts as yes)."""
+    provider = provider.strip().casefold()
+    kind = login.get("authentication_provider_type")
+    if not provider or provider == "canvas":
+        return kind is None or str(kind).casefold() == "canvas"
+    if provider.isdigit():
+        pid = login.get("authentication_provider_id")
+        return pid is None or str(pid) == provider
+    return kind is None or str(kind).casefold() == provider
+
+
+def _named(logins: list[dict], name: str) -> list[dict]:
+    key = login_key(name)
+    return [lg for lg in logins if login_key(str(lg.get("unique_id") or "")) == key]
+
+
+def _own_login(logins: list[dict], op: Operation) -> dict | None:
+    """The student's login that is the one a Create asks for, if it exists."""
+    return next((lg for lg in _named(logins, op.unique_id) if _same_family(lg, op.provider)), None)
+
+
+class _NoTarget(Exception):
+    """No single login of the student is the one the row means; message says why."""
+
+
+def _target(logins: list[dict], op: Operation, name: str) -> dict | None:
+    """The login an Update or Delete means, found by Canvas Login ID or by name."""
+    if op.login_id:
+        by_id = next((lg for lg in logins if str(lg.get("id")) == op.login_id), None)
+        if by_id is not None:
+            names = {login_key(n) for n in (name, op.rename_to) if n}
+            if names and login_key(str(by_id.get("unique_id") or "")) not in names:
+                raise _NoTarget(
+                    f"Canvas Login ID {op.login_id} is the login "
+                    f"'{by_id.get('unique_id')}', not '{name}'; correct one of the two"
+                )
+            return by_id
+        if not name:
+            return None
+    candidates = _named(logins, name)
+    if len(candidates) > 1:
+        preferred = [lg for lg in candidates if _same_family(lg, op.provider)]
+        if len(preferred) == 1:
+            return preferred[0]
+        raise _NoTarget(
+            f"This student has more than one login named '{name}'; put the Canvas "
+            "Login ID of the one you mean in the row"
+        )
+    return candidates[0] if candidates else None
+
+
+def _student_logins(ctx: RowContext, op: Operation) -> list[dict] | RowResult:
+    try:
+        return _active(ctx.call(lambda: ctx.client.list_logins(op.user_ref)))
+    except NotFound:
+        return _failed(op, f"No student with {op.student_words} was found in Canvas")
+
+
+def _holder_elsewhere(ctx: RowContext, name: str) -> bool:
+    """Whether someone holds login ``name`` (one read: GET users/sis_login_id:NAME)."""
+    try:
+        ctx.call(lambda: ctx.client.get_user(f"sis_login_id:{name.strip()}"))
+    except NotFound:
+        return False
+    return True
+
+
+def _taken_message(name: str) -> str:
+    return f"Login name '{name.strip()}' already belongs to another person in Canvas"
+
+
+# --- create ------------------------------------------------------------------------------
+
+
+def create(ctx: RowContext, op: Operation) -> RowResult | None:
+    if ctx.dry_run:
+        return _check_create(ctx, op)
+    if op.identity in ctx.maybe_sent:
+        logins = _student_logins(ctx, op)
+        if isinstance(logins, RowResult):
+            return logins
+        mine = _own_login(logins, op)
+        if mine is not None:
+            return _result(op, Status.CREATED, f"Login '{op.unique_id}' created", mine)
+    for attempt in (1, 2):
+        ctx.record_sent(op)
+        try:
+            login = ctx.call(lambda: _post(ctx, op))
+        except LoginTaken:
+            return _after_taken(ctx, op)
+        except NotFound:
+            return _create_not_found(ctx, op)
+        except PermissionDenied as exc:
+            if op.login_sis_id or op.integration_id:
+                return _failed(op, SIS_PERMISSION_MESSAGE)
+            return _failed(op, exc.message)
+        except CanvasError as exc:
+            if not exc.maybe_done:
+                return _failed(op, exc.message)
+            settled = _settle_lost_create(ctx, op)
+            if settled is not None:
+                return settled
+            if attempt == 2:
+                return _failed(
+                    op,
+                    f"{exc.message} Canvas did not confirm the login; run again to check",
+                )
+            continue
+        return _result(op, Status.CREATED, f"Login '{op.unique_id}' created", login)
+    return None  # not reached
+
+
+def _post(ctx: RowContext, op: Operation) -> dict:
+    return ctx.client.create_login(
+        ctx.account_id,
+        op.user_ref,
+        op.unique_id,
+        password=op.password or None,
+        sis_user_id=op.login_sis_id or None,
+        integration_id=op.integration_id or None,
+        provider=op.provider or None,
+    )
+
+
+def _settle_lost_create(ctx: RowContext, op: Operation) -> RowResult | None:
+    """After a lost answer: Created if the login is there, None to send again."""
+    logins = _student_logins(ctx, op)
+    if isinstance(logins, RowResult):
+        return logins
+    mine = _own_login(logins, op)
+    if mine is not None:
+        return _result(op, Status.CREATED, f"Login '{op.unique_id}' created", mine)
+    return None
+
+
+def _after_taken(ctx: RowContext, op: Operation) -> RowResult:
+    logins = _student_logins(ctx, op)
+    if isinstance(logins, RowResult):
+        return logins
+    mine = _own_login(logins, op)
+    if mine is not None:
+        if op.identity in ctx.maybe_sent:
+            return _result(op, Status.CREATED, f"Login '{op.unique_id}' created", mine)
+        return _result(
+            op,
+            Status.ALREADY_EXISTS,
+            f"The student already has the login '{mine.get('unique_id')}' in Canvas",
+            mine,
+        )
+    return _failed(op, _taken_message(op.unique_id))
+
+
+def _create_not_found(ctx: RowContext, op: Operation) -> RowResult:
+    """A 404 on create: the student, or (when one is named) the sign-in method."""
+    if op.provider:
+        try:
+            ctx.call(lambda: ctx.client.get_user(op.user_ref))
+        except NotFound:
+            pass
+        else:
+            return _failed(
+                op,
+                f"Canvas has no sign-in method (authentication provider) '{op.provider}' "
+                "on this account",
+            )
+    return _failed(op, f"No student with {op.student_words} was found in Canvas")
+
+
+def _check_create(ctx: RowContext, op: Operation) -> RowResult:
+    logins = _student_logins(ctx, op)
+    if isinstance(logins, RowResult):
+        return logins
+    mine = _own_login(logins, op)
+    if mine is not None:
+        return _result(
+            op,
+            Status.ALREADY_EXISTS,
+            f"The student already has the login '{mine.get('unique_id')}' in Canvas",
+            mine,
+        )
+    if _named(logins, op.unique_id):
+        return _result(op, Status.READY, f"Would create login '{op.unique_id}'")
+    if _holder_elsewhere(ctx, op.unique_id):
+        return _failed(op, _taken_message(op.unique_id))
+    return _result(op, Status.READY, f"Would create login '{op.unique_id}'")
+
+
+# --- update ------------------------------------------------------------------------------
+
+
+def update(ctx: RowContext, op: Operation) -> RowResult | None:
+    logins = _student_logins(ctx, op)
+    if isinstance(logins, RowResult) and op.rename_to and op.user_ref.startswith("sis_login_id:"):
+        # The student was named by the old login, which an earlier run may have renamed.
+        renamed = replace(op, user_ref=f"sis_login_id:{op.rename_to}")
+        again = _student_logins(ctx, renamed)
+        if not isinstance(again, RowResult):
+            logins = again
+    if isinstance(logins, RowResult):
+        return logins
+    try:
+        target = _target(logins, op, op.unique_id)
+        renamed_already = _target(logins, op, op.rename_to) if op.rename_to else None
+    except _NoTarget as exc:
+        return _failed(op, str(exc))
+    rename = bool(op.rename_to)
+    if renamed_already is not None and (target is None or target is renamed_already):
+        target, rename = renamed_already, False
+    if target is None:
+        return _failed(op, f"This student has no login '{op.unique_id}' in Canvas")
+    name = str(target.get("unique_id") or op.unique_id)
+    if ctx.dry_run:
+        if rename and _holder_elsewhere(ctx, op.rename_to):
+            return _failed(op, _taken_message(op.rename_to))
+        return _result(op, Status.READY, _update_words(op, name, rename, would=True), target)
+    if not rename and not op.password:
+        return _result(op, Status.UPDATED, f"Login renamed to '{name}'", target)
+    ctx.record_sent(op)
+    try:
+        changed = ctx.call(
+            lambda: ctx.client.edit_login(
+                ctx.account_id,
+                target["id"],
+                unique_id=op.rename_to if rename else None,
+                password=op.password or None,
+            ),
+            resend_lost=True,
+        )
+    except LoginTaken:
+        return _failed(op, _taken_message(op.rename_to))
+    except PasswordRejected as exc:
+        return _failed(op, exc.message)
+    except PermissionDenied as exc:
+        return _failed(op, PASSWORD_PERMISSION_MESSAGE if op.password else exc.message)
+    except NotFound:
+        return _failed(op, f"This student has no login '{name}' in Canvas")
+    except CanvasError as exc:
+        return _failed(op, exc.message)
+    return _result(op, Status.UPDATED, _update_words(op, name, rename), changed or target)
+
+
+def _update_words(op: Operation, name: str, rename: bool, would: bool = False) -> str:
+    parts: list[str] = []
+    if rename:
+        parts.append(f"{'rename' if would else 'renamed'} login '{name}' to '{op.rename_to}'")
+    if op.password:
+        verb = "change" if would else "changed"
+        parts.append(f"{verb} the password of login '{op.rename_to if rename else name}'")
+    text = " and ".join(parts)
+    return ("Would " + text) if would else (text[:1].upper() + text[1:])
+
+
+# --- delete ------------------------------------------------------------------------------
+
+
+def delete(ctx: RowContext, op: Operation) -> RowResult | None:
+    logins = _student_logins(ctx, op)
+    if isinstance(logins, RowResult):
+        return logins
+    label = op.unique_id or f"with Canvas Login ID {op.login_id}"
+    quoted = f"'{op.unique_id}'" if op.unique_id else label
+    try:
+        target = _target(logins, op, op.unique_id)
+    except _NoTarget as exc:
+        return _failed(op, str(exc))
+    if target is None:
+        return _result(
+            op,
+            Status.ALREADY_DELETED,
+            f"The student has no login {quoted} in Canvas (already removed)",
+        )
+    name = str(target.get("unique_id") or op.unique_id)
+    if ctx.dry_run:
+        if len(logins) == 1:
+            return _failed(op, "This is the student's only login; Canvas will not remove it")
+        return _result(op, Status.READY, f"Would remove login '{name}'", target)
+    for attempt in (1, 2):
+        ctx.record_sent(op)
+        try:
+            ctx.call(lambda: ctx.client.delete_login(op.user_ref, target["id"]))
+        except NotFound:
+            return _result(
+                op, Status.ALREADY_DELETED, f"Login '{name}' was already removed", target
+            )
+        except LastLogin:
+            return _failed(op, "This is the student's only login; Canvas will not remove it")
+        except PermissionDenied as exc:
+            if target.get("sis_user_id"):
+                return _failed(
+                    op,
+                    'This login carries a SIS ID, and removing it needs the "manage SIS" '
+                    "right in Canvas, which your token does not have",
+                )
+            return _failed(op, exc.message)
+        except CanvasError as exc:
+            if not exc.maybe_done:
+                return _failed(op, exc.message)
+            left = _student_logins(ctx, op)
+            if isinstance(left, RowResult):
+                return left
+            if not any(str(lg.get("id")) == str(target["id"]) for lg in left):
+                return _result(op, Status.DELETED, f"Login '{name}' removed", target)
+            if attempt == 2:
+                return _failed(op, exc.message)
+            continue
+        return _result(op, Status.DELETED, f"Login '{name}' removed", target)
+    return None  # not reached
+
+
+OPERATIONS: dict[Action, Callable[[RowContext, Operation], RowResult | None]] = {
+    Action.CREATE: create,
+    Action.UPDATE: update,
+    Action.DELETE: delete,
+}
