@@ -1,0 +1,440 @@
+"""The grid's model: a QAbstractTableModel over the core :class:`~core.model.Table`.
+
+Everything a cell shows is found in O(1): findings are indexed per (row, column) in a
+:class:`FindingsMap` when they change, never searched while painting. Results from a
+run are written into the table at once (so a save always has them) but the views are
+told in coalesced ``dataChanged`` spans, at most a few times a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QUndoStack
+
+from core.model import (
+    OUTPUT_ROLES,
+    Finding,
+    Role,
+    RowResult,
+    Severity,
+    Table,
+    is_done_status,
+)
+from gui import theme_colors
+
+ROW_INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
+"""The table row index (int) behind a model index."""
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
+"""The row's Status text."""
+SEVERITY_ROLE = Qt.ItemDataRole.UserRole + 3
+"""The worst finding severity of this cell (a Severity value) or None."""
+ROW_SEVERITY_ROLE = Qt.ItemDataRole.UserRole + 4
+"""The worst finding severity anywhere in the row, or None."""
+COLUMN_ROLE_ROLE = Qt.ItemDataRole.UserRole + 5
+"""headerData(horizontal): the core Role of the column, or None for teachers' columns."""
+
+PASSWORD_MASK = "\u2022" * 8
+#: Cleared when a done row is edited, so the next run processes it again.
+STATUS_RESET_ROLES: tuple[Role, ...] = (Role.STATUS, Role.MESSAGE)
+#: Longest a run's row updates wait before the views hear about them.
+RESULT_FLUSH_MS = 100
+
+_SEVERITY_RANK = {Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+def _worse(a: Severity | None, b: Severity) -> Severity:
+    if a is None or _SEVERITY_RANK[b] > _SEVERITY_RANK[a]:
+        return b
+    return a
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One cell's value before and after an edit (the unit of undo)."""
+
+    row: int
+    column: int
+    old: str
+    new: str
+
+
+class FindingsMap:
+    """Findings indexed for constant-time lookup by cell and by row."""
+
+    def __init__(self, findings: Iterable[Finding] = ()) -> None:
+        self.findings: list[Finding] = list(findings)
+        self._cell_severity: dict[tuple[int, int], Severity] = {}
+        self._cell_messages: dict[tuple[int, int], list[str]] = {}
+        self._row_messages: dict[int, list[str]] = {}
+        self._row_severity: dict[int, Severity] = {}
+        self.errors = 0
+        self.warnings = 0
+        for finding in self.findings:
+            severity = Severity(finding.severity)
+            if severity is Severity.ERROR:
+                self.errors += 1
+            else:
+                self.warnings += 1
+            self._row_severity[finding.row] = _worse(self._row_severity.get(finding.row), severity)
+            if finding.column is None:
+                self._row_messages.setdefault(finding.row, []).append(finding.message)
+                continue
+            key = (finding.row, finding.column)
+            self._cell_severity[key] = _worse(self._cell_severity.get(key), severity)
+            self._cell_messages.setdefault(key, []).append(finding.message)
+        self._cell_tooltips = {key: "\n".join(msgs) for key, msgs in self._cell_messages.items()}
+        self._row_tooltips = {row: "\n".join(msgs) for row, msgs in self._row_messages.items()}
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def severity(self, row: int, column: int) -> Severity | None:
+        return self._cell_severity.get((row, column))
+
+    def row_severity(self, row: int) -> Severity | None:
+        return self._row_severity.get(row)
+
+    def cell_tooltip(self, row: int, column: int) -> str | None:
+        return self._cell_tooltips.get((row, column))
+
+    def row_tooltip(self, row: int) -> str | None:
+        return self._row_tooltips.get(row)
+
+    def rows_with_problems(self) -> set[int]:
+        return set(self._row_severity)
+
+
+class LoginsTableModel(QAbstractTableModel):
+    """One model row per table row, one model column per table header."""
+
+    #: Emitted after user edits (not results): list of CellChange. Used to re-check.
+    cells_edited = Signal(list)
+    #: Emitted when findings were replaced.
+    findings_changed = Signal()
+    #: Emitted when run results were written into the table (list of RowResult).
+    results_applied = Signal(list)
+    #: Emitted when columns were appended (output columns before a run).
+    columns_added = Signal()
+
+    def __init__(self, table: Table | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._table: Table | None = table
+        self._findings = FindingsMap()
+        self._mask_passwords = True
+        self._read_only = False
+        self._column_roles: dict[int, Role] = {}
+        self.undo_stack: QUndoStack | None = None
+        self._pending_span: tuple[int, int] | None = None
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(RESULT_FLUSH_MS)
+        self._flush_timer.timeout.connect(self.flush_results)
+        self._refresh_column_roles()
+
+    # ----- the table -------------------------------------------------------------------
+    @property
+    def table(self) -> Table | None:
+        return self._table
+
+    def set_table(self, table: Table | None) -> None:
+        """Show another table (opening a workbook); findings are cleared."""
+        self.beginResetModel()
+        self._table = table
+        self._findings = FindingsMap()
+        self._pending_span = None
+        self._refresh_column_roles()
+        self.endResetModel()
+        self.findings_changed.emit()
+
+    def _refresh_column_roles(self) -> None:
+        table = self._table
+        self._column_roles = {col: role for role, col in table.columns.items()} if table else {}
+
+    def column_role(self, column: int) -> Role | None:
+        return self._column_roles.get(column)
+
+    def column_for(self, role: Role) -> int | None:
+        return self._table.columns.get(role) if self._table else None
+
+    # ----- findings --------------------------------------------------------------------
+    @property
+    def findings(self) -> FindingsMap:
+        return self._findings
+
+    def set_findings(self, findings: Iterable[Finding]) -> None:
+        self._findings = FindingsMap(findings)
+        rows, cols = self.rowCount(), self.columnCount()
+        if rows and cols:
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(rows - 1, cols - 1),
+                [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole, SEVERITY_ROLE],
+            )
+            self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, rows - 1)
+        self.findings_changed.emit()
+
+    # ----- display options -------------------------------------------------------------
+    @property
+    def mask_passwords(self) -> bool:
+        return self._mask_passwords
+
+    @mask_passwords.setter
+    def mask_passwords(self, masked: bool) -> None:
+        if masked == self._mask_passwords:
+            return
+        self._mask_passwords = masked
+        col = self.column_for(Role.PASSWORD)
+        if col is not None and self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, col),
+                self.index(self.rowCount() - 1, col),
+                [Qt.ItemDataRole.DisplayRole],
+            )
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self._read_only = value
+
+    # ----- Qt model interface ----------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() or self._table is None:
+            return 0
+        return len(self._table.rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() or self._table is None:
+            return 0
+        return len(self._table.headers)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or self._table is None:
+            return None
+        row, col = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = self._table.rows[row].cells[col]
+            if text and self._mask_passwords and self._column_roles.get(col) is Role.PASSWORD:
+                return PASSWORD_MASK
+            return text
+        if role == Qt.ItemDataRole.EditRole:
+            return self._table.rows[row].cells[col]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            severity = self._findings.severity(row, col)
+            if severity is not None:
+                return theme_colors.severity_tint(severity)
+            if self._column_roles.get(col) is Role.STATUS:
+                return theme_colors.status_tint(self._table.rows[row].cells[col])
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = self._findings.cell_tooltip(row, col)
+            if tip:
+                return tip
+            if self._column_roles.get(col) is Role.STATUS:
+                message_col = self._table.columns.get(Role.MESSAGE)
+                if message_col is not None:
+                    return self._table.rows[row].cells[message_col] or None
+            return None
+        if role == SEVERITY_ROLE:
+            return self._findings.severity(row, col)
+        if role == ROW_SEVERITY_ROLE:
+            return self._findings.row_severity(row)
+        if role == ROW_INDEX_ROLE:
+            return row
+        if role == STATUS_ROLE:
+            return self._table.status(row)
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return self._findings.cell_tooltip(row, col)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):
+        table = self._table
+        if table is None:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            if not 0 <= section < len(table.headers):
+                return None
+            column_role = self._column_roles.get(section)
+            if role == Qt.ItemDataRole.DisplayRole:
+                if column_role is not None:
+                    return column_role.value
+                return table.headers[section] or f"Column {section + 1}"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self._column_tooltip(section, column_role)
+            if role == Qt.ItemDataRole.FontRole and column_role is not None:
+                font = QFont()
+                font.setBold(True)
+                return font
+            if role == COLUMN_ROLE_ROLE:
+                return column_role
+            return None
+        if not 0 <= section < len(table.rows):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(table.rows[section].sheet_row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = self._findings.row_tooltip(section)
+            base = f"Row {table.rows[section].sheet_row} in the sheet"
+            return f"{base}\n{tip}" if tip else base
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return theme_colors.severity_marker(self._findings.row_severity(section))
+        return None
+
+    def _column_tooltip(self, section: int, column_role: Role | None) -> str:
+        table = self._table
+        assert table is not None
+        header = table.headers[section]
+        if table.appended_from is not None and section >= table.appended_from:
+            return f"{header}: added by Canvas Logins; saved into the workbook"
+        if column_role is None:
+            return f"'{header}': the teachers' column, kept as it is"
+        if header and header.strip() != column_role.value:
+            return f"'{header}' in the workbook, used as {column_role.value}"
+        return f"{column_role.value}"
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if not self._read_only:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: QModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or self._read_only:
+            return False
+        text = "" if value is None else str(value)
+        if text == self._table.rows[index.row()].cells[index.column()]:
+            return False
+        if self.undo_stack is not None:
+            from gui.commands import EditCellsCommand
+
+            self.undo_stack.push(
+                EditCellsCommand(self, [(index.row(), index.column(), text)], "Edit cell")
+            )
+        else:
+            self.edit_cells([(index.row(), index.column(), text)])
+        return True
+
+    # ----- edits -----------------------------------------------------------------------
+    def edit_cells(self, changes: Iterable[tuple[int, int, str]]) -> list[CellChange]:
+        """Apply user edits; a done row that is edited loses its status.
+
+        Returns every cell changed (status clears included) so the edit can be undone.
+        """
+        table = self._table
+        if table is None or self._read_only:
+            return []
+        reset_cols = {table.columns[r] for r in STATUS_RESET_ROLES if r in table.columns}
+        status_col = table.columns.get(Role.STATUS)
+        applied: list[CellChange] = []
+        cleared_rows: set[int] = set()
+        for row, col, value in changes:
+            if not (0 <= row < len(table.rows) and 0 <= col < len(table.headers)):
+                continue
+            old = table.rows[row].cells[col]
+            if old == value:
+                continue
+            table.set_cell(row, col, value)
+            applied.append(CellChange(row, col, old, value))
+            if col in reset_cols or status_col is None or row in cleared_rows:
+                continue
+            if is_done_status(table.rows[row].cells[status_col]):
+                cleared_rows.add(row)
+                for reset_col in sorted(reset_cols):
+                    previous = table.rows[row].cells[reset_col]
+                    if previous:
+                        table.set_cell(row, reset_col, "")
+                        applied.append(CellChange(row, reset_col, previous, ""))
+        self._announce(applied)
+        return applied
+
+    def restore_cells(self, changes: Sequence[CellChange], *, to_old: bool) -> None:
+        """Put cells back (undo: ``to_old``) or forward (redo) exactly as recorded."""
+        table = self._table
+        if table is None:
+            return
+        ordered = list(reversed(changes)) if to_old else list(changes)
+        for change in ordered:
+            table.set_cell(change.row, change.column, change.old if to_old else change.new)
+        self._announce(ordered)
+
+    def _announce(self, changes: Sequence[CellChange]) -> None:
+        if not changes:
+            return
+        rows = [c.row for c in changes]
+        cols = [c.column for c in changes]
+        self.dataChanged.emit(self.index(min(rows), min(cols)), self.index(max(rows), max(cols)))
+        self.cells_edited.emit(list(changes))
+
+    # ----- run results -----------------------------------------------------------------
+    def ensure_output_columns(self) -> None:
+        """Append the Status, Message, ... columns now, with the views told properly."""
+        table = self._table
+        if table is None:
+            return
+        missing = [role for role in OUTPUT_ROLES if role not in table.columns]
+        if not missing:
+            return
+        first = len(table.headers)
+        self.beginInsertColumns(QModelIndex(), first, first + len(missing) - 1)
+        for role in missing:
+            table.ensure_column(role)
+        self._refresh_column_roles()
+        self.endInsertColumns()
+        self.columns_added.emit()
+
+    def apply_results(self, results: Sequence[RowResult]) -> None:
+        """Write run results into the table now; tell the views soon, in one span."""
+        if self._table is None or not results:
+            return
+        from core.plan import apply_results as write_results
+
+        self.ensure_output_columns()
+        write_results(self._table, list(results))
+        rows = [r.row for r in results]
+        low, high = min(rows), max(rows)
+        if self._pending_span is not None:
+            low, high = min(low, self._pending_span[0]), max(high, self._pending_span[1])
+        self._pending_span = (low, high)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+        self.results_applied.emit(list(results))
+
+    def flush_results(self) -> None:
+        """Tell the views about every result applied since the last flush."""
+        self._flush_timer.stop()
+        span, self._pending_span = self._pending_span, None
+        if span is None or self._table is None:
+            return
+        high = min(span[1], len(self._table.rows) - 1)
+        if high < span[0]:
+            return
+        self.dataChanged.emit(
+            self.index(span[0], 0), self.index(high, len(self._table.headers) - 1)
+        )
+
+    @property
+    def has_pending_results(self) -> bool:
+        return self._pending_span is not None
+
+    # ----- summaries -------------------------------------------------------------------
+    def statuses_present(self) -> list[str]:
+        """Distinct non-blank Status words in the table, in first-seen order."""
+        table = self._table
+        col = table.columns.get(Role.STATUS) if table else None
+        if table is None or col is None:
+            return []
+        seen: dict[str, None] = {}
+        for row in table.rows:
+            text = row.cells[col].strip()
+            if text:
+                seen.setdefault(text, None)
+        return list(seen)

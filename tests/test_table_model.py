@@ -1,0 +1,334 @@
+"""The grid's model, filter proxy and undo commands over a core Table (no widgets)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QUndoStack
+
+from core.demo import DEMO_ROWS, TEMPLATE_HEADERS
+from core.model import Finding, Role, Row, RowResult, Severity, Status, Table
+from core.rules import check_table
+from gui.commands import (
+    EditCellsCommand,
+    fill_down_changes,
+    parse_clipboard_block,
+    paste_changes,
+)
+from gui.filter_proxy import RowFilter, RowFilterProxy
+from gui.table_model import (
+    COLUMN_ROLE_ROLE,
+    PASSWORD_MASK,
+    ROW_INDEX_ROLE,
+    ROW_SEVERITY_ROLE,
+    SEVERITY_ROLE,
+    STATUS_ROLE,
+    FindingsMap,
+    LoginsTableModel,
+)
+
+
+def demo_table() -> Table:
+    headers = list(TEMPLATE_HEADERS)
+    columns = {
+        Role.SIS_USER_ID: headers.index("SIS User ID"),
+        Role.NEW_LOGIN: headers.index("New Login"),
+        Role.PASSWORD: headers.index("Password"),
+        Role.ACTION: headers.index("Action"),
+    }
+    rows = [Row(sheet_row=i + 2, cells=list(cells)) for i, cells in enumerate(DEMO_ROWS)]
+    return Table(sheet="Students", headers=headers, header_row=1, columns=columns, rows=rows)
+
+
+@pytest.fixture
+def model(qapp):
+    return LoginsTableModel(demo_table())
+
+
+def col(model: LoginsTableModel, role: Role) -> int:
+    found = model.column_for(role)
+    assert found is not None
+    return found
+
+
+def test_shape_headers_and_row_numbers(model):
+    table = model.table
+    assert model.rowCount() == len(DEMO_ROWS)
+    assert model.columnCount() == len(TEMPLATE_HEADERS)
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "First Name"
+    login = col(model, Role.NEW_LOGIN)
+    assert model.headerData(login, Qt.Orientation.Horizontal) == "New Login"
+    assert model.headerData(login, Qt.Orientation.Horizontal, COLUMN_ROLE_ROLE) is Role.NEW_LOGIN
+    assert model.headerData(0, Qt.Orientation.Horizontal, COLUMN_ROLE_ROLE) is None
+    assert model.headerData(0, Qt.Orientation.Vertical) == "2"
+    assert model.index(3, 0).data(ROW_INDEX_ROLE) == 3
+    assert model.index(0, login).data() == table.rows[0].cells[login]
+
+
+def test_role_column_labelled_by_role_with_the_teachers_header_in_the_tooltip(qapp):
+    table = demo_table()
+    table.headers[table.columns[Role.NEW_LOGIN]] = "Second Login"
+    model = LoginsTableModel(table)
+    section = table.columns[Role.NEW_LOGIN]
+    assert model.headerData(section, Qt.Orientation.Horizontal) == "New Login"
+    tip = model.headerData(section, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "Second Login" in tip
+
+
+def test_passwords_masked_and_shown(model):
+    pw = col(model, Role.PASSWORD)
+    index = model.index(0, pw)
+    assert index.data() == PASSWORD_MASK
+    assert index.data(Qt.ItemDataRole.EditRole) == "sunny-apple-7"
+    changed = []
+    model.dataChanged.connect(lambda a, b, roles=(): changed.append((a.column(), b.column())))
+    model.mask_passwords = False
+    assert index.data() == "sunny-apple-7"
+    assert changed == [(pw, pw)]
+    blank = next(i for i, r in enumerate(DEMO_ROWS) if not r[TEMPLATE_HEADERS.index("Password")])
+    model.mask_passwords = True
+    assert model.index(blank, pw).data() == ""
+
+
+def test_findings_colour_cells_and_give_tooltips(model):
+    pw = col(model, Role.PASSWORD)
+    model.set_findings(
+        [
+            Finding(3, pw, "Password too short", Severity.ERROR, Role.PASSWORD),
+            Finding(3, pw, "Password is a common word", Severity.WARNING, Role.PASSWORD),
+            Finding(5, 0, "Check the name", Severity.WARNING),
+            Finding(7, None, "Row-level note", Severity.WARNING),
+        ]
+    )
+    cell = model.index(3, pw)
+    assert cell.data(SEVERITY_ROLE) == Severity.ERROR
+    assert cell.data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert cell.data(Qt.ItemDataRole.ToolTipRole) == (
+        "Password too short\nPassword is a common word"
+    )
+    assert model.index(5, 0).data(SEVERITY_ROLE) == Severity.WARNING
+    assert model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert model.index(7, 0).data(ROW_SEVERITY_ROLE) == Severity.WARNING
+    assert "Row-level note" in model.headerData(
+        7, Qt.Orientation.Vertical, Qt.ItemDataRole.ToolTipRole
+    )
+    assert model.findings.errors == 1 and model.findings.warnings == 3
+
+
+def test_findings_map_is_indexed_by_cell():
+    fmap = FindingsMap([Finding(1, 2, "a"), Finding(1, 2, "b", Severity.WARNING)])
+    assert fmap.severity(1, 2) == Severity.ERROR
+    assert fmap.cell_tooltip(1, 2) == "a\nb"
+    assert fmap.severity(2, 1) is None
+    assert fmap.rows_with_problems() == {1}
+
+
+def test_status_column_coloured_and_message_as_tooltip(model):
+    model.apply_results(
+        [
+            RowResult(0, Status.CREATED, "", "501", "2026-01-01T10:00:00+00:00"),
+            RowResult(1, Status.FAILED, "Login name taken", "", "2026-01-01T10:00:00+00:00"),
+        ]
+    )
+    status = col(model, Role.STATUS)
+    assert model.headerData(status, Qt.Orientation.Horizontal) == "Status"
+    assert model.index(0, status).data() == "Created"
+    assert model.index(0, status).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.index(1, status).data(Qt.ItemDataRole.ToolTipRole) == "Login name taken"
+    assert model.index(0, 0).data(STATUS_ROLE) == "Created"
+    assert model.index(2, status).data(Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_results_are_coalesced_into_one_data_changed_span(model):
+    model.ensure_output_columns()
+    spans = []
+    model.dataChanged.connect(lambda a, b, roles=(): spans.append((a.row(), b.row())))
+    model.apply_results([RowResult(4, Status.CREATED)])
+    model.apply_results([RowResult(9, Status.FAILED, "x")])
+    model.apply_results([RowResult(6, Status.UPDATED)])
+    assert spans == []  # not yet: the views hear about them together
+    assert model.has_pending_results
+    assert model.table.status(9) == "Failed"  # but the table has them at once
+    model.flush_results()
+    assert spans == [(4, 9)]
+    assert not model.has_pending_results
+
+
+def test_output_columns_appended_with_column_inserts(model):
+    inserted = []
+    model.columnsInserted.connect(lambda parent, first, last: inserted.append((first, last)))
+    before = model.columnCount()
+    model.ensure_output_columns()
+    assert inserted == [(before, before + 3)]
+    assert model.columnCount() == before + 4
+    model.ensure_output_columns()
+    assert len(inserted) == 1
+
+
+def test_edit_records_the_edit_and_is_undoable(model):
+    stack = QUndoStack()
+    model.undo_stack = stack
+    login = col(model, Role.NEW_LOGIN)
+    edited = []
+    model.cells_edited.connect(edited.append)
+    assert model.setData(model.index(7, login), "oliver.s")
+    assert model.table.rows[7].cells[login] == "oliver.s"
+    assert (7, login) in model.table.edited
+    assert len(edited) == 1
+    stack.undo()
+    assert model.table.rows[7].cells[login] == "Emma.J"
+    stack.redo()
+    assert model.table.rows[7].cells[login] == "oliver.s"
+    assert not model.setData(model.index(7, login), "oliver.s")  # no change, no command
+    assert stack.count() == 1
+
+
+def test_editing_a_done_row_clears_its_status_and_undo_restores_it(model):
+    stack = QUndoStack()
+    model.undo_stack = stack
+    model.apply_results([RowResult(0, Status.CREATED, "Done", "501", "t")])
+    status, message = col(model, Role.STATUS), col(model, Role.MESSAGE)
+    pw = col(model, Role.PASSWORD)
+    model.setData(model.index(0, pw), "another-pass-1")
+    assert model.table.status(0) == ""
+    assert model.table.rows[0].cells[message] == ""
+    assert model.table.rows[0].cells[col(model, Role.CANVAS_LOGIN_ID)] == "501"
+    stack.undo()
+    assert model.table.rows[0].cells[status] == "Created"
+    assert model.table.rows[0].cells[message] == "Done"
+    assert model.table.rows[0].cells[pw] == "sunny-apple-7"
+
+
+def test_editing_a_failed_row_keeps_its_status(model):
+    model.apply_results([RowResult(1, Status.FAILED, "nope")])
+    model.edit_cells([(1, col(model, Role.NEW_LOGIN), "liam.ob")])
+    assert model.table.status(1) == "Failed"
+
+
+def test_read_only_during_a_run(model):
+    model.read_only = True
+    assert not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(model.index(0, 0), "X")
+    assert model.edit_cells([(0, 0, "X")]) == []
+    model.read_only = False
+    assert model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
+
+
+def test_parse_clipboard_block_from_excel():
+    assert parse_clipboard_block("a\tb\r\nc\td\r\n") == [["a", "b"], ["c", "d"]]
+    assert parse_clipboard_block("single") == [["single"]]
+    assert parse_clipboard_block('"two\nlines"\tx\n') == [["two\nlines", "x"]]
+    assert parse_clipboard_block("a\t\tc\n") == [["a", "", "c"]]
+    assert parse_clipboard_block("") == []
+
+
+def test_paste_block_is_one_undoable_command_clipped_at_the_edge(model):
+    stack = QUndoStack()
+    login = col(model, Role.NEW_LOGIN)
+    last = model.columnCount() - 1
+    block = parse_clipboard_block("x1\ty1\tz1\nx2\ty2\tz2\n")
+    changes = paste_changes(block, [2, 5], last - 1, model.columnCount())
+    assert changes == [(2, last - 1, "x1"), (2, last, "y1"), (5, last - 1, "x2"), (5, last, "y2")]
+    changes = paste_changes(block, [2, 5, 6], login, model.columnCount())
+    stack.push(EditCellsCommand(model, changes, "Paste"))
+    assert model.table.rows[5].cells[login : login + 3] == ["x2", "y2", "z2"]
+    assert model.table.rows[6].cells[login] == DEMO_ROWS[6][login]
+    stack.undo()
+    assert model.table.rows[5].cells[login : login + 3] == list(DEMO_ROWS[5][login : login + 3])
+    assert model.table.rows[2].cells[login] == "zoe.d"
+
+
+def test_fill_down(model):
+    stack = QUndoStack()
+    action = col(model, Role.ACTION)
+    changes = fill_down_changes([r.cells for r in model.table.rows], [4, 5, 6], [action])
+    stack.push(EditCellsCommand(model, changes, "Fill down"))
+    assert [model.table.rows[r].cells[action] for r in (4, 5, 6)] == ["Create"] * 3
+    stack.undo()
+    assert [model.table.rows[r].cells[action] for r in (4, 5, 6)] == ["Create", "Add", ""]
+    assert fill_down_changes([r.cells for r in model.table.rows], [4], [action]) == []
+
+
+def proxy_rows(proxy: RowFilterProxy) -> list[int]:
+    return [proxy.table_row(r) for r in range(proxy.rowCount())]
+
+
+def test_filters_problems_done_not_done_and_status(model):
+    proxy = RowFilterProxy()
+    proxy.setSourceModel(model)
+    assert proxy.rowCount() == len(DEMO_ROWS)
+    model.set_findings(check_table(model.table))
+    proxy.set_filter(RowFilter.PROBLEMS)
+    problems = proxy_rows(proxy)
+    assert 3 in problems  # "cat7" is too short
+    assert 0 not in problems
+    model.apply_results(
+        [RowResult(0, Status.CREATED), RowResult(1, Status.FAILED, "x"), RowResult(2, Status.READY)]
+    )
+    model.flush_results()
+    assert 1 in proxy_rows(proxy)  # a Failed row is a problem
+    proxy.set_filter(RowFilter.DONE)
+    assert proxy_rows(proxy) == [0]
+    proxy.set_filter(RowFilter.NOT_DONE)
+    assert 0 not in proxy_rows(proxy) and len(proxy_rows(proxy)) == len(DEMO_ROWS) - 1
+    proxy.set_filter(RowFilter.STATUS, "Ready")
+    assert proxy_rows(proxy) == [2]
+    assert model.statuses_present() == ["Created", "Failed", "Ready"]
+    proxy.set_filter(RowFilter.ALL)
+    assert proxy.rowCount() == len(DEMO_ROWS)
+
+
+def test_problems_filter_follows_fixes(model):
+    proxy = RowFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_filter(RowFilter.PROBLEMS)
+    model.set_findings(check_table(model.table))
+    assert 3 in proxy_rows(proxy)
+    model.edit_cells([(3, col(model, Role.PASSWORD), "long-enough-9")])
+    model.set_findings(check_table(model.table))
+    assert 3 not in proxy_rows(proxy)
+
+
+def test_search_is_case_insensitive_and_skips_masked_passwords(model):
+    proxy = RowFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_search("  patel ")
+    assert proxy_rows(proxy) == [0, 1, 2, 3]
+    proxy.set_search("sunny-apple")
+    assert proxy_rows(proxy) == []
+    model.mask_passwords = False
+    proxy.refilter()
+    assert proxy_rows(proxy) == [0]
+    proxy.set_filter(RowFilter.DONE)
+    assert proxy_rows(proxy) == []
+    proxy.clear()
+    assert proxy.rowCount() == len(DEMO_ROWS)
+    assert not proxy.is_filtered
+
+
+def test_ten_thousand_rows_load_check_and_filter(qapp):
+    base = demo_table()
+    rows = [Row(sheet_row=i + 2, cells=list(DEMO_ROWS[i % len(DEMO_ROWS)])) for i in range(10_000)]
+    sis = base.columns[Role.SIS_USER_ID]
+    login = base.columns[Role.NEW_LOGIN]
+    for i, row in enumerate(rows):
+        row.cells[sis] = f"9{i:07d}"
+        row.cells[login] = f"student{i}"
+    base.rows = rows
+    model = LoginsTableModel(base)
+    proxy = RowFilterProxy()
+    proxy.setSourceModel(model)
+    assert proxy.rowCount() == 10_000
+    model.set_findings(check_table(base))
+    proxy.set_filter(RowFilter.PROBLEMS)
+    assert 0 < proxy.rowCount() < 10_000
+    proxy.set_filter(RowFilter.ALL)
+    proxy.set_search("student9999")
+    assert proxy_rows(proxy) == [9999]
+    proxy.set_search("")
+    model.apply_results([RowResult(i, Status.CREATED) for i in range(0, 10_000, 2)])
+    model.flush_results()
+    proxy.set_filter(RowFilter.NOT_DONE)
+    assert proxy.rowCount() == 5_000
+    last = model.index(9_999, model.columnCount() - 1)
+    assert last.isValid() and model.data(QModelIndex()) is None
