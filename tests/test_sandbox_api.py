@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import http.client
+import threading
+import time
 
 import pytest
 import requests
 
 from core import demo
+from core.sandbox import serve_forever
 
 UNAUTHORIZED = {
     "status": "unauthorized",
@@ -225,3 +228,47 @@ def test_extra_students_for_big_runs(sandbox_factory):
     assert first["id"] == 1001
     assert last["id"] == 1025
     assert s.get(f"{big.url}/api/v1/users/101").status_code == 404
+
+
+def wait_for(condition, tries: int = 400) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError("condition never came true")
+
+
+def test_stop_during_a_request_is_silent(sandbox_factory, capfd):
+    sb = sandbox_factory(latency=0.4)
+    outcome: dict[str, object] = {}
+
+    def call() -> None:
+        try:
+            outcome["status"] = session(sb.token).get(f"{sb.url}/api/v1/users/self").status_code
+        except requests.ConnectionError:
+            outcome["status"] = "dropped"
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    wait_for(lambda: sb.stats.in_flight == 1)
+    sb.stop()
+    caller.join()
+    wait_for(lambda: sb.stats.in_flight == 0)
+    assert outcome["status"] in (200, "dropped")
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+
+
+def test_serve_forever_reports_ready_and_stops_on_request():
+    stop = threading.Event()
+    seen: dict[str, object] = {}
+
+    def ready(running) -> None:
+        answer = session(running.token).get(f"{running.url}/api/v1/users/self")
+        seen["status"] = answer.status_code
+        seen["url"] = running.url
+        stop.set()
+
+    serve_forever(port=0, on_ready=ready, stop_event=stop)
+    assert seen["status"] == 200
+    assert str(seen["url"]).startswith("http://127.0.0.1:")

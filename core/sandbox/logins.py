@@ -19,9 +19,8 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlencode
 
-from core.model import login_key
 from core.sandbox.request import ApiRequest, ApiResponse
-from core.sandbox.state import ApiError, Provider, SandboxState, not_found, unauthorized
+from core.sandbox.state import ApiError, Provider, SandboxState, name_key, not_found, unauthorized
 
 RECOGNISED_FIELDS = (
     "unique_id",
@@ -113,13 +112,13 @@ def _validate(
     elif not is_printable(unique_id):
         errors["unique_id"] = [_error("unique_id", "invalid")]
     else:
-        key = login_key(unique_id)
+        key = name_key(unique_id)
         family = state.family(provider)
         for other in state.logins.values():
             if (
                 other["id"] != login.get("id")
                 and other["workflow_state"] != "deleted"
-                and login_key(other["unique_id"]) == key
+                and name_key(other["unique_id"]) == key
                 and state.family(state.provider_of(other)) == family
             ):
                 errors["unique_id"] = [
@@ -260,7 +259,7 @@ def create_login(req: ApiRequest) -> ApiResponse:
         stored["authentication_provider_id"] = provider.id if provider else None
         stored["declared_user_type"] = login["declared_user_type"]
         body = state.login_json(stored, req.read_sis)
-    identity = f"user:{user.id} login:{login_key(login['unique_id'])}"
+    identity = f"user:{user.id} login:{name_key(login['unique_id'])}"
     return ApiResponse(200, body, write_identity=identity)
 
 

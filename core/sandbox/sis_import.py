@@ -15,9 +15,8 @@ import threading
 import time
 from typing import Any
 
-from core.model import login_key
 from core.sandbox.request import ApiRequest, ApiResponse
-from core.sandbox.state import ApiError, SandboxState, not_found, now_iso
+from core.sandbox.state import ApiError, SandboxState, name_key, not_found, now_iso
 
 WARNINGS_SHOWN = 24
 EXISTING_COLUMNS = ("existing_user_id", "existing_integration_id", "existing_canvas_user_id")
@@ -289,12 +288,12 @@ def _import_row(state: SandboxState, record: dict[str, Any], row: dict[str, str]
     if same_sis is not None and same_sis["user_id"] != user.id:
         return taken
     family = state.family(provider)
-    key = login_key(unique_id)
+    key = name_key(unique_id)
     for other in state.logins.values():
         if (
             other is not same_sis
             and other["workflow_state"] != "deleted"
-            and login_key(other["unique_id"]) == key
+            and name_key(other["unique_id"]) == key
             and state.family(state.provider_of(other)) == family
         ):
             return taken

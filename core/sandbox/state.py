@@ -10,6 +10,7 @@ Logins are kept as plain dicts (the keys of Canvas's login JSON plus a private
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -33,6 +34,12 @@ ROOT_ONLY_BODY: dict[str, Any] = {"message": "Action must be called on a root ac
 
 _EXTRA_FIRST = ("Alex", "Sam", "Jordan", "Taylor", "Riley", "Casey", "Morgan", "Jamie", "Avery")
 _EXTRA_LAST = ("Lee", "Patel", "Garcia", "Kim", "Novak", "Berg", "Costa", "Ito", "Mensah", "Ward")
+
+
+@functools.lru_cache(maxsize=131072)
+def name_key(unique_id: str | None) -> str:
+    """:func:`core.model.login_key`, remembered: uniqueness checks scan every login."""
+    return login_key(unique_id)
 
 
 class ApiError(Exception):
@@ -119,6 +126,7 @@ class SandboxState:
     accounts: dict[int, Account] = field(default_factory=dict)
     providers: list[Provider] = field(default_factory=list)
     users: dict[int, User] = field(default_factory=dict)
+    #: Logins by id, in id order (ids only grow, so insertion order is id order).
     logins: dict[int, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, TokenInfo] = field(default_factory=dict)
     #: (method, path, identity) of every write that changed something, in order.
@@ -268,17 +276,17 @@ class SandboxState:
         with self.lock:
             return [
                 dict(login)
-                for login in sorted(self.logins.values(), key=lambda item: item["id"])
+                for login in self.logins.values()
                 if login["user_id"] == user_id
                 and (include_deleted or login["workflow_state"] != "deleted")
             ]
 
     def find_login(self, unique_id: str, include_deleted: bool = False) -> dict[str, Any] | None:
         """The first login whose name matches ``unique_id`` as Canvas compares names."""
-        key = login_key(unique_id)
+        key = name_key(unique_id)
         with self.lock:
-            for login in sorted(self.logins.values(), key=lambda item: item["id"]):
-                if login_key(login["unique_id"]) == key and (
+            for login in self.logins.values():
+                if name_key(login["unique_id"]) == key and (
                     include_deleted or login["workflow_state"] != "deleted"
                 ):
                     return dict(login)
@@ -288,7 +296,7 @@ class SandboxState:
         with self.lock:
             return [
                 dict(login)
-                for login in sorted(self.logins.values(), key=lambda item: item["id"])
+                for login in self.logins.values()
                 if login["workflow_state"] != "deleted"
             ]
 
@@ -360,10 +368,9 @@ class SandboxState:
 
     def _user_id_by_sis(self, kind: str, value: str) -> int | None:
         active = [lg for lg in self.logins.values() if lg["workflow_state"] != "deleted"]
-        active.sort(key=lambda item: item["id"])
         if kind == "sis_login_id":
-            key = login_key(value)
-            return next((lg["user_id"] for lg in active if login_key(lg["unique_id"]) == key), None)
+            key = name_key(value)
+            return next((lg["user_id"] for lg in active if name_key(lg["unique_id"]) == key), None)
         if kind == "sis_user_id":
             found = next((lg["user_id"] for lg in active if lg["sis_user_id"] == value), None)
             if found is None:
@@ -389,7 +396,7 @@ class SandboxState:
     def user_json(self, user: User, read_sis: bool = True) -> dict[str, Any]:
         active = [
             lg
-            for lg in sorted(self.logins.values(), key=lambda item: item["id"])
+            for lg in self.logins.values()
             if lg["user_id"] == user.id and lg["workflow_state"] != "deleted"
         ]
         sis_id = user.sis_user_id or next(
