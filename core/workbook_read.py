@@ -7,7 +7,9 @@ text a person sees in Excel (ids as digits, leading zeros from the number format
 
 from __future__ import annotations
 
+import io
 import warnings
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -247,7 +249,7 @@ def load_book(path: Path, kind: str, *, read_only: bool = False, data_only: bool
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(
+            book = openpyxl.load_workbook(
                 path,
                 read_only=read_only,
                 data_only=data_only,
@@ -258,6 +260,14 @@ def load_book(path: Path, kind: str, *, read_only: bool = False, data_only: bool
             f"'{path.name}' could not be read as an Excel workbook: it may be damaged, or not "
             "really an Excel file. Open it in Excel, save it again as .xlsx, and try again."
         ) from exc
+    macros = getattr(book, "vba_archive", None)
+    if macros is not None:
+        # openpyxl keeps the macro parts in an append-mode archive whose garbage
+        # collection can fail noisily; a read-only copy holds the same parts.
+        buffer = macros.fp
+        macros.close()
+        book.vba_archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    return book
 
 
 def visible_sheets(book: Any) -> list[str]:

@@ -249,9 +249,11 @@ def restore_cached_values(
 
         return replace
 
-    source = zipfile.ZipFile(io.BytesIO(data))
     output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             content = source.read(info)
             values = parts.get(info.filename)
