@@ -70,10 +70,11 @@ class AdaptiveLimiter:
     that divided by 50, less one for safety: about 11 from an empty bucket.
 
     The limit moves like TCP's congestion window: up by one per comfortable answer
-    (remaining above twice the up-front cost, and never above what fits), down toward
-    what fits when remaining falls below one and a half times the up-front cost, and
-    halved when Canvas does throttle a call (multiplicative decrease). It stays
-    between 1 and ``ceiling``.
+    (remaining above twice the up-front cost), never above what fits (an answer that
+    shows less room brings it straight down to that), down by at least one when
+    remaining falls below one and a half times the up-front cost, and halved when
+    Canvas does throttle a call (multiplicative decrease). It stays between 1 and
+    ``ceiling``.
     """
 
     _POLL_SECONDS = 0.05  # how often a blocked acquire looks at the cancel token
@@ -137,6 +138,8 @@ class AdaptiveLimiter:
         fits = max(1, self.fits(rate.remaining, others))
         if rate.remaining < 1.5 * self.up_front_cost:
             return max(1, min(limit - 1, fits))
+        if limit > fits:
+            return fits
         if rate.remaining > 2 * self.up_front_cost and limit < fits:
             return min(self.ceiling, limit + 1)
         return limit

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import random
 import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
 
+from core import demo
 from core.canvas import CanvasClient, normalise_base_url
 from core.canvas_errors import (
+    AccountChoiceNeeded,
     CanvasConfigError,
+    CanvasError,
     ConnectionFailed,
     LastLogin,
     LoginTaken,
@@ -29,6 +33,9 @@ from core.canvas_errors import (
     describe_error,
     error_from_answer,
 )
+from core.model import CancelToken
+from core.pacing import AdaptiveLimiter, Backoff, RetryPolicy, call_with_retries
+from core.sandbox import FaultConfig, ThrottleConfig
 
 SECRET = "s3cret-T0KEN-value-9876"
 
@@ -324,3 +331,329 @@ def test_a_write_whose_connection_broke_after_sending_may_have_happened(silent_s
         "DELETE /api/v1/users/hangup/logins/5 HTTP/1.1",
         "GET /api/v1/users/hangup HTTP/1.1",
     ]
+
+
+# --- against the built-in sandbox over real HTTP -------------------------------------
+
+
+@pytest.fixture
+def client(sandbox) -> Iterator[CanvasClient]:
+    sandbox.add_token(SECRET)  # an admin token whose value the tests look for in messages
+    with CanvasClient(sandbox.url, SECRET) as running:
+        yield running
+
+
+def assert_no_secret(error: BaseException, client: CanvasClient | None = None) -> None:
+    shown = [str(error), repr(error), describe_error(error), getattr(error, "detail", "") or ""]
+    if client is not None:
+        shown.append(repr(client))
+    for text in shown:
+        assert SECRET not in text
+
+
+def test_who_and_where(client):
+    me = client.whoami()
+    assert (me["id"], me["name"]) == (demo.DEMO_ADMIN_USER_ID, demo.DEMO_ADMIN_NAME)
+    assert {a["id"] for a in client.accounts()} == {
+        demo.DEMO_ROOT_ACCOUNT_ID,
+        demo.DEMO_SUB_ACCOUNT_ID,
+    }
+    assert [a["id"] for a in client.root_accounts()] == [demo.DEMO_ROOT_ACCOUNT_ID]
+    assert client.default_root_account_id() == demo.DEMO_ROOT_ACCOUNT_ID
+    providers = client.providers(demo.DEMO_ROOT_ACCOUNT_ID)
+    assert [(p["id"], p["auth_type"]) for p in providers] == list(demo.DEMO_PROVIDERS)
+
+
+def test_a_token_that_administers_nothing_gets_a_plain_account_message(sandbox):
+    sandbox.add_token("student-token", user_id=101, rights=set())
+    student = CanvasClient(sandbox.url, "student-token")
+    with pytest.raises(AccountChoiceNeeded) as caught:
+        student.default_root_account_id()
+    assert "does not administer any Canvas account" in caught.value.message
+
+
+def test_permissions_are_read_per_name(client, sandbox):
+    names = ["manage_user_logins", "change_passwords", "manage_sis"]
+    assert client.permissions(1, names) == dict.fromkeys(names, True)
+    sandbox.add_token("logins-only", rights={"manage_user_logins"})
+    with CanvasClient(sandbox.url, "logins-only") as weak:
+        assert weak.permissions(1, names) == {
+            "manage_user_logins": True,
+            "change_passwords": False,
+            "manage_sis": False,
+        }
+
+
+@pytest.mark.parametrize(
+    ("ref", "canvas_id"),
+    [
+        ("101", 101),
+        ("  101 ", 101),
+        ("sis_user_id:0045510", 101),  # leading zeros kept
+        (" sis_user_id:0045512 ", 103),  # spaces trimmed
+        ("sis_login_id:chloe.b", 113),
+        ("sis_login_id:CHLOE.B", 113),  # login names compare case-insensitively
+        ("sis_login_id:zoë.dubois@maplegrove.example", 103),  # unicode, URL-encoded
+        ("sis_login_id:ZOË.DUBOIS@maplegrove.example", 103),
+        ("self", demo.DEMO_ADMIN_USER_ID),
+    ],
+)
+def test_user_lookup_by_every_id_form(client, ref, canvas_id):
+    assert client.get_user(ref)["id"] == canvas_id
+
+
+def test_an_unknown_student_is_not_found_with_the_raw_facts_kept(client):
+    for ref in ("sis_user_id:45510", "sis_user_id:0045510 x", "999999", "sis_login_id:nobody"):
+        with pytest.raises(NotFound) as caught:
+            client.get_user(ref)
+        assert caught.value.status == 404
+        assert caught.value.detail == "The specified resource does not exist."
+        assert caught.value.path.startswith("/api/v1/users/")
+
+
+def test_list_logins_follows_every_page(client, sandbox):
+    for n in range(120):
+        sandbox.state.add_login(104, f"noah.{n:03d}", "canvas")
+    before = sandbox.stats.requests
+    logins = client.list_logins("sis_user_id:0045513")
+    assert sandbox.stats.requests - before == 2  # 100 + 21
+    assert len(logins) == 121
+    assert {lg["unique_id"] for lg in logins} >= {f"noah.{n:03d}" for n in range(120)}
+
+    before = sandbox.stats.requests
+    small_pages = client.list_logins("104", per_page=7)
+    assert sandbox.stats.requests - before == 18  # ceil(121 / 7)
+    assert [lg["id"] for lg in small_pages] == [lg["id"] for lg in logins]
+
+
+def test_create_edit_delete(client, sandbox):
+    created = client.create_login(
+        1, "sis_user_id:0045510", "ava.k", password="sunny-apple-7", declared_user_type="student"
+    )
+    assert (created["user_id"], created["unique_id"]) == (101, "ava.k")
+    assert created["workflow_state"] == "active"
+    assert sandbox.state.logins[created["id"]]["password"] == "sunny-apple-7"
+    assert "ava.k" in {lg["unique_id"] for lg in client.list_logins("101")}
+
+    edited = client.edit_login(1, created["id"], unique_id="ava.kw", password="warm-rain-23")
+    assert edited["unique_id"] == "ava.kw"
+    assert sandbox.state.logins[created["id"]]["password"] == "warm-rain-23"
+    suspended = client.edit_login(1, created["id"], workflow_state="suspended")
+    assert suspended["workflow_state"] == "suspended"
+
+    deleted = client.delete_login("sis_user_id:0045510", created["id"])
+    assert deleted["workflow_state"] == "deleted"
+    assert created["id"] not in {lg["id"] for lg in client.list_logins("101")}
+
+
+def test_an_sso_login_needs_no_password(client):
+    login = client.create_login(1, "sis_login_id:chloe.b", "chloe.bernard.sso", provider="saml")
+    assert login["authentication_provider_id"] == 7
+    by_id = client.create_login(1, "113", "chloe.bernard.2", provider=7)
+    assert by_id["authentication_provider_id"] == 7
+
+
+def test_edit_with_nothing_to_change_is_not_sent(client, sandbox):
+    before = sandbox.stats.requests
+    with pytest.raises(ValueError):
+        client.edit_login(1, 5)
+    assert sandbox.stats.requests == before
+
+
+def test_create_refuses_an_empty_student_without_sending(client, sandbox):
+    before = sandbox.stats.requests
+    for empty in ("", "  ", None):
+        with pytest.raises(ValueError):
+            client.create_login(1, empty, "someone.new", password="sunny-apple-7")
+    assert sandbox.stats.requests == before
+    assert sandbox.state.find_login("someone.new") is None
+
+
+def test_login_taken(client):
+    for name in ("chloe.b", " Chloe.B "):
+        with pytest.raises(LoginTaken) as caught:
+            client.create_login(1, "114", name, password="gold-leaf-38")
+        assert caught.value.message == f"Login name '{name.strip()}' is already in use in Canvas"
+        assert (caught.value.status, caught.value.attribute) == (400, "unique_id")
+        assert_no_secret(caught.value, client)
+
+
+def test_sis_id_taken(client):
+    with pytest.raises(SisIdTaken) as caught:
+        client.create_login(1, "114", "yuki.t", password="gold-leaf-38", sis_user_id="0045510")
+    assert 'SIS ID "0045510" is already in use' in caught.value.message
+    assert caught.value.error_type == "taken"
+
+
+def test_password_rejections(client):
+    with pytest.raises(PasswordRejected) as short:
+        client.create_login(1, "104", "noah.n", password="cat7")
+    assert short.value.message == "Password is too short for this school's Canvas password policy"
+    assert short.value.error_type == "too_short"
+    with pytest.raises(PasswordRejected) as sso:
+        client.create_login(1, "104", "noah.sso", password="long-enough-1", provider="saml")
+    assert "single sign-on" in sso.value.message
+    assert "cat7" not in short.value.message + (short.value.detail or "")
+
+
+def test_the_last_login_cannot_be_deleted(client):
+    (only,) = client.list_logins("101")
+    with pytest.raises(LastLogin) as caught:
+        client.delete_login("101", only["id"])
+    assert "only login" in caught.value.message
+
+
+def test_logins_live_on_the_root_account(client):
+    with pytest.raises(NotRootAccount) as caught:
+        client.create_login(demo.DEMO_SUB_ACCOUNT_ID, "101", "ava.k", password="sunny-apple-7")
+    assert caught.value.status == 400
+
+
+def test_not_found_for_logins_and_providers(client):
+    with pytest.raises(NotFound):
+        client.delete_login("101", 99999)
+    with pytest.raises(NotFound):
+        client.create_login(1, "sis_user_id:nobody", "ghost.x", password="sunny-apple-7")
+    with pytest.raises(NotFound):
+        client.create_login(1, "101", "ava.k", password="sunny-apple-7", provider=99)
+
+
+def test_missing_invalid_revoked_and_expired_tokens_are_refused(sandbox):
+    sandbox.add_token(SECRET)
+    sandbox.add_token(SECRET + "-expired")
+    sandbox.state.tokens[SECRET].state = "revoked"
+    sandbox.state.tokens[SECRET + "-expired"].state = "expired"
+    expected = {
+        "": "user authorization required",
+        "no-such-" + SECRET: "Invalid access token.",
+        SECRET: "Revoked access token.",
+        SECRET + "-expired": "Expired access token.",
+    }
+    for token, detail in expected.items():
+        with CanvasClient(sandbox.url, token) as refused:
+            with pytest.raises(TokenRefused) as caught:
+                refused.whoami()
+            assert caught.value.status == 401
+            assert caught.value.detail == detail
+            assert "Account → Settings" in caught.value.message
+            assert_no_secret(caught.value, refused)
+
+
+def test_a_token_with_fewer_rights_is_denied(sandbox):
+    sandbox.add_token(SECRET, rights={"manage_user_logins"})
+    with CanvasClient(sandbox.url, SECRET) as weak:
+        with pytest.raises(PermissionDenied) as no_password_right:
+            weak.edit_login(1, sandbox.state.find_login("isla.t")["id"], password="new-moon-81")
+        with pytest.raises(PermissionDenied) as no_sis_right:
+            weak.create_login(1, "101", "ava.k", password="sunny-apple-7", sis_user_id="K-1")
+    for error in (no_password_right.value, no_sis_right.value):
+        assert error.status == 403 and not error.retryable
+        assert error.message.startswith("Your Canvas token is not allowed to do this")
+        assert_no_secret(error)
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_throttled_answers_are_told_from_permission_403s(sandbox_factory, status):
+    # With a high-water mark under the up-front cost every call is refused.
+    busy = sandbox_factory(throttle=ThrottleConfig(high_water=40, throttled_status=status))
+    with CanvasClient(busy.url, busy.token) as client, pytest.raises(Throttled) as caught:
+        client.whoami()
+    assert caught.value.status == status and caught.value.retryable
+    assert caught.value.rate is not None and caught.value.rate.remaining < 40
+    assert client.last_rate == caught.value.rate
+    assert busy.stats.throttled == 1
+
+
+def test_rate_info_comes_from_every_answer(client):
+    seen: list[RateInfo] = []
+    client.observer = seen.append
+    client.whoami()
+    rate = client.last_rate
+    assert rate is not None and rate.cost is not None
+    assert 0 < rate.remaining <= 600
+    with pytest.raises(NotFound):
+        client.get_user("999999")
+    assert len(seen) == 2 and seen[0] == rate
+    assert client.last_rate == seen[1]
+
+
+def test_other_threads_see_their_own_last_rate(client):
+    client.whoami()
+    elsewhere: list[object] = []
+    worker = threading.Thread(target=lambda: elsewhere.append(client.last_rate))
+    worker.start()
+    worker.join(5)
+    assert elsewhere == [None]
+    assert client.last_rate is not None
+
+
+def test_a_write_canvas_did_before_a_gateway_error_is_marked_maybe_done(sandbox_factory):
+    flaky = sandbox_factory(faults=FaultConfig(rate=1.0, kinds=("done_then_502",)))
+    with CanvasClient(flaky.url, flaky.token) as client:
+        with pytest.raises(ServerError) as caught:
+            client.create_login(1, "101", "ava.k", password="sunny-apple-7")
+        assert caught.value.status == 502 and caught.value.maybe_done
+        assert "may or may not" in caught.value.message
+        with pytest.raises(ServerError) as read:
+            client.whoami()
+        assert not read.value.maybe_done and read.value.retryable
+    assert flaky.state.find_login("ava.k") is not None  # Canvas did act
+
+
+def test_sis_import_status_and_errors_attachment(client, sandbox):
+    sandbox.state.sis_import_seconds = 0.0
+    rows = (
+        "user_id,login_id,existing_user_id,password\n"
+        "K-0045510,ava.k,0045510,sunny-apple-7\n"
+        "K-9999999,ghost.x,9999999,long-enough-1\n"
+    )
+    started = client.sis_import(1, rows.encode())
+    status = started
+    for _ in range(400):
+        if status["workflow_state"] not in ("created", "importing"):
+            break
+        threading.Event().wait(0.025)
+        status = client.sis_import_status(1, started["id"])
+    assert status["workflow_state"] == "imported_with_messages"
+    assert any("9999999" in message for _, message in status["processing_warnings"])
+    assert sandbox.state.find_login("ava.k")["user_id"] == 101
+
+    errors_csv = client.get_url(status["errors_attachment"]["url"])
+    assert "9999999" in errors_csv.text
+    restored = client.sis_restore_states(1, started["id"])
+    assert isinstance(restored, dict) and restored
+
+    before = sandbox.stats.requests
+    with pytest.raises(CanvasError) as elsewhere:
+        client.get_url("https://files.example.invalid/x.csv")
+    assert "another address" in elsewhere.value.message
+    assert sandbox.stats.requests == before
+
+
+def test_limiter_and_retries_carry_a_burst_through_a_tight_throttle(sandbox_factory):
+    # Room for five calls in flight; twelve workers start with a limit of ten.
+    tight = sandbox_factory(throttle=ThrottleConfig(high_water=260))
+    limiter = AdaptiveLimiter(ceiling=10, start=10)
+    backoff = Backoff(base=0.01, cap=0.1, max_attempts=20, rng=random.Random(5))
+    results: list[int] = []
+    with CanvasClient(tight.url, tight.token) as client:
+
+        def one(ref: str) -> None:
+            user = call_with_retries(
+                lambda: client.get_user(ref),
+                limiter=limiter,
+                policy=RetryPolicy(),
+                backoff=backoff,
+                cancel=CancelToken(),
+                rate_of=lambda: client.last_rate,
+            )
+            results.append(user["id"])
+
+        workers = [threading.Thread(target=one, args=(str(101 + n % 18),)) for n in range(60)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(30)
+    assert sorted(results) == sorted(101 + n % 18 for n in range(60))
+    assert limiter.in_flight == 0
+    assert limiter.limit <= 5

@@ -78,13 +78,23 @@ def test_limiter_shrinks_when_remaining_runs_low():
     assert limiter.limit == 7  # seven others hold 350: (70+350)/50 - 1 = 7
 
 
-def test_limiter_holds_steady_between_the_marks_and_without_headers():
+def test_limiter_holds_steady_when_full_and_without_headers():
     limiter = AdaptiveLimiter(ceiling=10, start=5)
-    answer(limiter, RateInfo(remaining=90.0))
+    for _ in range(5):
+        limiter.acquire(None)
+    # 110 left and four others hold 200: exactly five fit, so no growth.
+    limiter.release(RateInfo(remaining=110.0), throttled=False)
     assert limiter.limit == 5
     answer(limiter, None)
     answer(limiter, RateInfo(remaining=None, cost=0.1))
     assert limiter.limit == 5
+
+
+def test_limiter_comes_straight_down_to_what_fits():
+    # A bucket already holding settled cost: room for three although the limit was ten.
+    limiter = AdaptiveLimiter(ceiling=10, start=10)
+    answer(limiter, RateInfo(remaining=200.0))
+    assert limiter.limit == 3
 
 
 def test_limiter_halves_on_throttle_and_never_drops_below_one():
