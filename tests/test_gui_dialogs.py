@@ -124,6 +124,8 @@ def test_progress_panel_counts_estimates_and_stops_with_escape(qtbot):
     qtbot.addWidget(panel)
     panel.show()
     qtbot.waitExposed(panel)
+    panel.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel, timeout=5000)
     panel.start(100)
     now[0] += 10
     panel.update_progress(
@@ -136,8 +138,7 @@ def test_progress_panel_counts_estimates_and_stops_with_escape(qtbot):
     assert not panel.chips[Status.DELETED].isVisible()
 
     with qtbot.waitSignal(panel.stop_requested, timeout=2000):
-        panel.stop_button.setFocus()  # any focus inside the window will do
-        qtbot.keyClick(panel.stop_button, Qt.Key.Key_Escape)
+        qtbot.keyClick(panel, Qt.Key.Key_Escape)
     assert not panel.stop_button.isEnabled()
     assert panel.stop_button.text() == "Stopping…"
 
