@@ -387,3 +387,24 @@ def test_deleting_a_login_with_sis_id_needs_manage_sis(sandbox):
     assert (answer.status_code, answer.json()) == (403, UNAUTHORIZED)
     plain = sandbox.state.find_login("isla.t")
     assert delete(sandbox, str(ISLA_ID), plain["id"], "no-sis").status_code == 200
+
+
+def test_blank_user_id_finds_nobody(sandbox):
+    answer = create(sandbox, user="", unique_id="blank.user", password="long-enough-1")
+    assert (answer.status_code, answer.json()) == (404, NOT_FOUND)
+
+
+def test_declared_user_type(sandbox):
+    ok = create(sandbox, user="104", unique_id="noah.n", declared_user_type="student")
+    assert ok.json()["declared_user_type"] == "student"
+    bad = create(sandbox, user="105", unique_id="mia.s", declared_user_type="wizard")
+    assert error_of(bad, "declared_user_type")["type"] == "inclusion"
+
+
+def test_query_string_parameters_count_on_writes(sandbox):
+    answer = session(sandbox.token).post(
+        f"{sandbox.url}/api/v1/accounts/1/logins",
+        params={"user[id]": "sis_user_id:0045514", "login[unique_id]": "mia.q"},
+    )
+    assert answer.status_code == 200
+    assert answer.json()["user_id"] == 105

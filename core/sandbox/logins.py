@@ -31,6 +31,9 @@ RECOGNISED_FIELDS = (
     "workflow_state",
     "declared_user_type",
 )
+DECLARED_USER_TYPES = frozenset(
+    {"administrative", "observer", "staff", "student", "student_other", "teacher"}
+)
 MISSING_PARAMETER_BODY = {"message": "missing required parameter"}
 PASSWORD_MIN = 8
 PASSWORD_MAX = 255
@@ -161,7 +164,11 @@ def _apply_fields(
     if "authentication_provider_id" in fields:
         login["authentication_provider_id"] = provider.id if provider else None
     if "declared_user_type" in fields:
-        login["declared_user_type"] = fields["declared_user_type"] or None
+        declared = fields["declared_user_type"] or None
+        if declared is not None and declared not in DECLARED_USER_TYPES:
+            problem = _error("declared_user_type", "inclusion", "is not included in the list")
+            raise ApiError(400, {"errors": {"declared_user_type": [problem]}})
+        login["declared_user_type"] = declared
     for attribute in ("sis_user_id", "integration_id"):
         if attribute in fields:
             req.require("manage_sis")
@@ -202,8 +209,19 @@ def _provider_from(req: ApiRequest, fields: dict[str, str]) -> tuple[bool, Provi
 # ----- the four calls ------------------------------------------------------------------
 
 
-def _readable_user(req: ApiRequest, user_ref: str | None) -> int:
-    user = req.state.user_by_ref(user_ref or "self", req.token.user_id)
+def _user_ref(req: ApiRequest) -> str:
+    """``user_id`` or ``user[id]`` as sent (even blank, which finds nobody); else ``self``.
+
+    The trap, kept faithfully: a call without a user means the token's owner.
+    """
+    for key in ("user_id", "user[id]"):
+        if key in req.params:
+            return req.params.get(key) or ""
+    return "self"
+
+
+def _readable_user(req: ApiRequest, user_ref: str) -> int:
+    user = req.state.user_by_ref(user_ref, req.token.user_id)
     if user.id != req.token.user_id and not req.has("manage_user_logins"):
         raise unauthorized()
     return user.id
@@ -213,7 +231,7 @@ def list_logins(req: ApiRequest) -> ApiResponse:
     with req.state.lock:
         if "account_id" in req.args:
             req.state.account(req.args["account_id"])
-            user_id = _readable_user(req, req.params.get("user[id]"))
+            user_id = _readable_user(req, _user_ref(req))
             req.state.root_account(req.args["account_id"])
         else:
             user_id = _readable_user(req, req.args["user_id"])
@@ -225,13 +243,7 @@ def create_login(req: ApiRequest) -> ApiResponse:
     state = req.state
     with state.lock:
         account = state.account(req.args["account_id"])
-        user_ref = req.params.get("user_id") or req.params.get("user[id]")
-        # The trap, kept faithfully: no user[id] means the token's owner.
-        user = (
-            state.user_by_ref(user_ref, req.token.user_id)
-            if user_ref
-            else (state.user_by_ref("self", req.token.user_id))
-        )
+        user = state.user_by_ref(_user_ref(req), req.token.user_id)
         state.root_account(str(account.id))
         req.require("manage_user_logins")
         fields = req.params.with_prefix("login")
