@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AccountChoiceNeeded",
-    "AnswerLost",
+    "Cancelled",
     "CanvasConfigError",
     "CanvasError",
     "CertificateProblem",
@@ -231,11 +231,17 @@ class TimedOut(CanvasError):
     retryable = True
 
 
-AnswerLost = CanvasError
-"""Not a separate class: any :class:`CanvasError` with ``maybe_done`` set.
+class Cancelled(Exception):
+    """Stop was asked for before a call could be made (or retried).
 
-Use :func:`answer_may_be_lost` to ask.
-"""
+    ``last_error`` is the error that was about to be retried, if any. Nothing new was
+    sent after it, so the row is simply not finished: a later run picks it up.
+    """
+
+    def __init__(self, last_error: BaseException | None = None) -> None:
+        self.message = "Stopped before this row was finished."
+        super().__init__(self.message)
+        self.last_error = last_error
 
 
 def answer_may_be_lost(exc: BaseException) -> bool:
@@ -509,7 +515,7 @@ def error_from_answer(
 
 def describe_error(exc: BaseException) -> str:
     """Plain words for any exception, fit to show office staff (never a secret)."""
-    if isinstance(exc, CanvasError):
+    if isinstance(exc, CanvasError | Cancelled):
         return exc.message
     text = redact(" ".join(str(exc).split()))[:200]
     name = type(exc).__name__

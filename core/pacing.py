@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from core.canvas_errors import (
+    Cancelled,
     CanvasError,
     ConnectionFailed,
     RateInfo,
@@ -44,18 +45,6 @@ class CancelLike(Protocol):
     def cancelled(self) -> bool: ...
 
     def wait(self, seconds: float) -> bool: ...
-
-
-class Cancelled(Exception):
-    """Stop was asked for before the call could be made (or retried).
-
-    ``last_error`` is the error that was about to be retried, if any. Nothing new was
-    sent after it, so the row is simply not finished: a later run picks it up.
-    """
-
-    def __init__(self, last_error: BaseException | None = None) -> None:
-        super().__init__("Stopped before this row was finished.")
-        self.last_error = last_error
 
 
 class AdaptiveLimiter:

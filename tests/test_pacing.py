@@ -18,6 +18,7 @@ from core.canvas_errors import (
     TimedOut,
     TokenRefused,
     ValidationFailed,
+    describe_error,
 )
 from core.model import CancelToken
 from core.pacing import (
@@ -334,6 +335,7 @@ def test_stop_during_the_backoff_wait_raises_cancelled_promptly():
             call_then_stop, limiter=limiter, policy=RetryPolicy(), backoff=slow, cancel=cancel
         )
     assert caught.value.last_error is error
+    assert describe_error(caught.value) == "Stopped before this row was finished."
     assert limiter.in_flight == 0
 
 
