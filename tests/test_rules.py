@@ -1,0 +1,253 @@
+"""Offline rules: one finding per problem, on the right cell, in plain words."""
+
+from __future__ import annotations
+
+from core.model import (
+    OUTPUT_ROLES,
+    Finding,
+    Role,
+    Row,
+    Severity,
+    Table,
+    role_for_header,
+)
+from core.rules import check_table, findings_by_row
+
+HEADERS = [
+    "Name",
+    "Canvas User ID",
+    "SIS User ID",
+    "Current Login",
+    "New Login",
+    "Password",
+    "Authentication Provider",
+    "Action",
+    "Status",
+]
+
+
+def make_table(rows: list[dict[str, str]], headers: list[str] = HEADERS) -> Table:
+    """A table as the workbook reader would give it; sheet rows start at 2."""
+    columns = {role_for_header(h): i for i, h in enumerate(headers) if role_for_header(h)}
+    table = Table(
+        sheet="Sheet1",
+        headers=list(headers),
+        header_row=1,
+        columns=columns,
+        rows=[Row(i + 2, [values.get(h, "") for h in headers]) for i, values in enumerate(rows)],
+    )
+    for role in OUTPUT_ROLES:
+        table.ensure_column(role)
+    return table
+
+
+def ok_row(**changes: str) -> dict[str, str]:
+    row = {"Name": "Ava", "SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-7-x"}
+    row.update(changes)
+    return row
+
+
+def only(findings: list[Finding], severity: Severity = Severity.ERROR) -> list[Finding]:
+    return [f for f in findings if f.severity is severity]
+
+
+def test_a_good_row_has_no_findings():
+    assert check_table(make_table([ok_row()])) == []
+
+
+def test_missing_student_points_at_the_first_student_column():
+    table = make_table([ok_row(**{"SIS User ID": ""})])
+    [finding] = check_table(table)
+    assert finding.severity is Severity.ERROR
+    assert finding.column == table.column(Role.CANVAS_USER_ID)
+    assert "No student" in finding.message
+
+
+def test_canvas_user_id_must_be_a_number():
+    table = make_table([ok_row(**{"Canvas User ID": "12a"})])
+    [finding] = check_table(table)
+    assert finding.role is Role.CANVAS_USER_ID
+    assert finding.column == table.column(Role.CANVAS_USER_ID)
+    assert "'12a' is not a number" in finding.message
+
+
+def test_create_needs_a_login_name():
+    table = make_table([ok_row(**{"New Login": ""})])
+    [finding] = only(check_table(table))
+    assert finding.column == table.column(Role.NEW_LOGIN)
+    assert "No login name" in finding.message
+
+
+def test_update_and_delete_need_a_login_name_or_a_canvas_login_id():
+    table = make_table(
+        [
+            ok_row(**{"New Login": "", "Action": "Reset"}),
+            ok_row(**{"New Login": "", "Action": "Remove", "Password": ""}),
+            ok_row(**{"New Login": "", "Action": "Delete", "Password": ""}),
+        ]
+    )
+    table.set_value(2, Role.CANVAS_LOGIN_ID, "77")
+    by_row = findings_by_row(check_table(table))
+    assert "login to change" in by_row[0][0].message
+    assert "login to remove" in by_row[1][0].message
+    assert 2 not in by_row
+
+
+def test_login_name_problems():
+    table = make_table(
+        [
+            ok_row(**{"New Login": "ava\tk"}),
+            ok_row(**{"New Login": "a" * 101}),
+            ok_row(**{"New Login": " ava.k"}),
+        ]
+    )
+    by_row = findings_by_row(check_table(table))
+    assert "cannot be printed" in by_row[0][0].message
+    assert "101 characters" in by_row[1][0].message
+    assert "space" in by_row[2][0].message
+    assert all(f.column == table.column(Role.NEW_LOGIN) for fs in by_row.values() for f in fs)
+
+
+def test_capital_letters_are_only_a_warning():
+    [finding] = check_table(make_table([ok_row(**{"New Login": "Ava.K"})]))
+    assert finding.severity is Severity.WARNING
+    assert "ava.k" in finding.message
+
+
+def test_duplicates_compare_as_canvas_does_and_name_the_other_row():
+    table = make_table(
+        [
+            ok_row(**{"New Login": "Ava.K"}),
+            ok_row(**{"SIS User ID": "2", "New Login": "ava.k"}),
+            ok_row(**{"SIS User ID": "3", "New Login": "ａｖａ.ｋ"}),  # full width: NFKC
+            ok_row(**{"SIS User ID": "4", "New Login": "ava.k", "Action": "Delete"}),
+        ]
+    )
+    errors = [f for f in check_table(table) if "also on" in f.message]
+    assert sorted(f.row for f in errors) == [0, 1, 2]
+    first = next(f for f in errors if f.row == 0)
+    assert "rows 3 and 4" in first.message
+
+
+def test_duplicate_with_spaces_around_it():
+    table = make_table(
+        [ok_row(**{"New Login": "Ava.K"}), ok_row(**{"SIS User ID": "9", "New Login": " ava.k "})]
+    )
+    dupes = {f.row: f.message for f in check_table(table) if "also on" in f.message}
+    assert set(dupes) == {0, 1}
+    assert "also on row 3" in dupes[0]
+    assert "also on row 2" in dupes[1]
+
+
+def test_a_done_row_is_not_checked_but_still_counts_as_taken():
+    table = make_table(
+        [
+            ok_row(**{"Password": "x", "Status": "Created"}),
+            ok_row(**{"SIS User ID": "2"}),
+        ]
+    )
+    findings = check_table(table)
+    assert [f.row for f in findings] == [1]
+    assert "also on row 2" in findings[0].message
+
+
+def test_failed_rows_are_checked_again():
+    table = make_table([ok_row(**{"Password": "x", "Status": "Failed"})])
+    assert [f.role for f in check_table(table)] == [Role.PASSWORD]
+
+
+def test_password_length_limits():
+    table = make_table(
+        [
+            ok_row(**{"Password": "short"}),
+            ok_row(**{"SIS User ID": "2", "New Login": "b", "Password": "p" * 256}),
+        ]
+    )
+    by_row = findings_by_row(check_table(table))
+    assert "shorter than 8" in by_row[0][0].message
+    assert "longer than 255" in by_row[1][0].message
+    longer = check_table(
+        make_table([ok_row(**{"Password": "twelve-chars"})]), min_password_length=14
+    )
+    assert "shorter than 14" in longer[0].message
+
+
+def test_password_on_a_single_sign_on_provider():
+    table = make_table(
+        [
+            ok_row(**{"Authentication Provider": "saml"}),
+            ok_row(**{"SIS User ID": "2", "New Login": "b", "Authentication Provider": "7"}),
+            ok_row(**{"SIS User ID": "3", "New Login": "c", "Authentication Provider": "1"}),
+            ok_row(**{"SIS User ID": "4", "New Login": "d", "Authentication Provider": "9"}),
+        ]
+    )
+    by_row = findings_by_row(check_table(table, provider_types={"1": "canvas", "7": "saml"}))
+    assert "single sign-on" in by_row[0][0].message
+    assert "single sign-on" in by_row[1][0].message
+    assert 2 not in by_row
+    assert "no sign-in method" in by_row[3][0].message
+    assert by_row[3][0].role is Role.PROVIDER
+
+
+def test_sso_login_without_password_is_fine_and_canvas_login_without_one_is_a_warning():
+    table = make_table(
+        [
+            ok_row(**{"Password": "", "Authentication Provider": "saml"}),
+            ok_row(**{"SIS User ID": "2", "New Login": "b", "Password": ""}),
+        ]
+    )
+    findings = check_table(table)
+    assert [(f.row, f.severity) for f in findings] == [(1, Severity.WARNING)]
+
+
+def test_update_with_nothing_to_change():
+    table = make_table(
+        [
+            ok_row(**{"Action": "Update", "Password": ""}),
+            ok_row(
+                **{
+                    "SIS User ID": "2",
+                    "Action": "Change",
+                    "Password": "",
+                    "Current Login": "old.name",
+                    "New Login": "new.name",
+                }
+            ),
+        ]
+    )
+    findings = check_table(table)
+    assert [f.row for f in findings] == [0]
+    assert "Nothing to change" in findings[0].message
+
+
+def test_unknown_action_says_which_words_work():
+    table = make_table([ok_row(**{"Action": "Frobnicate"})])
+    [finding] = check_table(table)
+    assert finding.column == table.column(Role.ACTION)
+    assert "'Frobnicate'" in finding.message
+    for word in ("Create", "Update", "Delete"):
+        assert word in finding.message
+
+
+def test_cell_problems_become_findings():
+    table = make_table([ok_row()])
+    column = table.column(Role.PASSWORD)
+    table.rows[0].cell_problems[column] = "Formula without a saved value: open and save in Excel"
+    [finding] = check_table(table)
+    assert (finding.column, finding.role) == (column, Role.PASSWORD)
+    assert finding.severity is Severity.ERROR
+
+
+def test_blank_rows_are_ignored():
+    table = make_table([{"Name": "just a note"}, ok_row()])
+    assert check_table(table) == []
+
+
+def test_ten_thousand_rows():
+    rows = [
+        ok_row(**{"SIS User ID": f"S{n:06d}", "New Login": f"kid{n}", "Password": "long-enough"})
+        for n in range(10_000)
+    ]
+    rows[5000]["New Login"] = "kid1"
+    findings = check_table(make_table(rows))
+    assert sorted(f.row for f in findings) == [1, 5000]
