@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.styles.numbers import is_date_format
+from openpyxl.utils.datetime import from_excel
 
 from core.model import OUTPUT_ROLES, STUDENT_ROLES, Role, Row, Table, role_for_header
 from core.workbook_csv import read_csv
 from core.workbook_doc import HeaderNotFoundError, WorkbookDoc, WorkbookError, kind_for
+from core.workbook_formulas import CachedValues, read_cached_values
 from core.workbook_text import cell_text
 
 HEADER_SCAN_ROWS = 10
@@ -30,8 +33,6 @@ NO_CACHED_VALUE = (
 
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-
-CachedValues = dict[tuple[int, int], tuple[Any, str]]
 
 
 # ---------------------------------------------------------------- columns and header
@@ -67,6 +68,14 @@ def _header_error(
     sheet: str, row: int, cells: list[str], missing: list[str]
 ) -> HeaderNotFoundError:
     seen = [text.strip() for text in cells if text.strip()]
+    if not seen and row:
+        return HeaderNotFoundError(
+            f"Row {row} of sheet '{sheet}' is empty, so it cannot be the header row. "
+            "Choose the row that holds the column names.",
+            seen=[],
+            missing=missing,
+            row=row,
+        )
     if not seen:
         return HeaderNotFoundError(
             f"The sheet '{sheet}' has no headers in its top {HEADER_SCAN_ROWS} rows. "
@@ -380,7 +389,7 @@ def _open_excel(
         for other in book.worksheets
     }
     formulas = {title: coords for title, coords in formulas.items() if coords}
-    cache = cached_formula_values(path, formulas) if formulas else {}
+    cache = _cached_values(path, list(formulas)) if formulas else {}
 
     grid, problems = _sheet_text(ws, cache.get(ws.title, {}))
     merged = [
@@ -420,6 +429,8 @@ def _sheet_text(
                 grid.setdefault(coord[0], {})[coord[1]] = ""
                 continue
             value, data_type = hit
+            if data_type == "n" and is_date_format(cell.number_format):
+                value = from_excel(value, ws.parent.epoch)
         if value is None:
             continue
         if data_type == "e":
@@ -435,26 +446,11 @@ def _sheet_text(
     return grid, problems
 
 
-def cached_formula_values(
-    path: Path, formulas: dict[str, list[tuple[int, int]]]
-) -> dict[str, CachedValues]:
-    """The values Excel saved for formula cells (openpyxl reads them only in data_only mode)."""
-    book = load_book(path, "xlsx", read_only=True, data_only=True)
-    cache: dict[str, CachedValues] = {}
+def _cached_values(path: Path, titles: list[str]) -> dict[str, CachedValues]:
     try:
-        for title, coords in formulas.items():
-            wanted = set(coords)
-            found: CachedValues = {}
-            rows = [row for row, _ in coords]
-            for row in book[title].iter_rows(min_row=min(rows), max_row=max(rows)):
-                for cell in row:
-                    value = getattr(cell, "value", None)
-                    if value is None:
-                        continue
-                    coord = (cell.row, cell.column)
-                    if coord in wanted:
-                        found[coord] = (value, cell.data_type)
-            cache[title] = found
-    finally:
-        book.close()
-    return cache
+        return read_cached_values(path, titles)
+    except Exception as exc:  # openpyxl read the file, so this is damage in odd places
+        raise WorkbookError(
+            f"The saved formula results in '{path.name}' could not be read: the file may be "
+            "damaged. Open it in Excel, save it again, and try again."
+        ) from exc

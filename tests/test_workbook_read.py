@@ -164,6 +164,20 @@ def test_output_columns_found_by_header_or_appended_after_the_last_used_column(t
     assert all(len(row.cells) == len(table.headers) for row in table.rows)
 
 
+def test_data_beyond_the_last_header_is_kept_and_outputs_go_after_it(tmp_path):
+    book = simple_book([["Ava", "Ms. Patel", "1", "ava.k", "pw", "", "lunch: early"]])
+    table = open_workbook(save(book, tmp_path / "extra.xlsx")).table
+    assert table.headers[6] == ""
+    assert table.rows[0].cells[6] == "lunch: early"
+    assert table.appended_from == 7
+
+
+def test_empty_header_row_given_by_hand(tmp_path):
+    book = simple_book([["Ava", "Ms. Patel", "1", "ava.k", "pw", ""]])
+    with pytest.raises(HeaderNotFoundError, match="Row 5 of sheet 'Students' is empty"):
+        open_workbook(save(book, tmp_path / "h.xlsx"), header_row=5)
+
+
 # ---------------------------------------------------------------- values as text
 
 
@@ -223,6 +237,19 @@ def test_formula_counts_by_its_saved_value(tmp_path):
     row = open_workbook(path).table.rows[0]
     assert row.cells[2:4] == ["0045510", "ava.k"]
     assert row.cells[6] == "2"
+    assert row.cell_problems == {}
+
+
+def test_saved_dates_and_empty_text_results(tmp_path):
+    book = simple_book([["Ava", "Ms. Patel", "1", "ava.k", "pw", None]], headers=[*HEADERS, "Born"])
+    ws = book.active
+    ws["F2"] = '=IF(A2="","Delete","")'
+    ws["G2"] = "=DATE(2019,3,4)"
+    ws["G2"].number_format = "yyyy-mm-dd"
+    path = save(book, tmp_path / "dates.xlsx")
+    with_cached_values(path, "xl/worksheets/sheet1.xml", {"F2": ("str", ""), "G2": ("", "43528")})
+    row = open_workbook(path).table.rows[0]
+    assert row.cells[5:7] == ["", "2019-03-04"]
     assert row.cell_problems == {}
 
 
