@@ -23,7 +23,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
 from core.model import OUTPUT_ROLES, Role
@@ -137,6 +137,7 @@ def _excel_bytes(doc: WorkbookDoc) -> bytes:
     table = doc.table
     if table.appended_from is not None and table.header_row:
         _append_headers(ws, table.header_row, table.appended_from, table.headers)
+        _widen_filter(ws, table.header_row, table.appended_from, len(table.headers))
     for row_index, columns in _cells_to_write(doc).items():
         row = table.rows[row_index]
         for column in columns:
@@ -199,6 +200,17 @@ def _append_headers(ws: Any, header_row: int, first: int, headers: list[str]) ->
             cell.alignment = copy(style_source.alignment)
         width = _OUTPUT_WIDTHS.get(headers[index], max(12, len(headers[index]) + 4))
         ws.column_dimensions[get_column_letter(index + 1)].width = width
+
+
+def _widen_filter(ws: Any, header_row: int, old_width: int, new_width: int) -> None:
+    """A filter over the header row ending at the old last column takes in the new ones."""
+    if not ws.auto_filter.ref:
+        return
+    min_col, min_row, max_col, max_row = range_boundaries(ws.auto_filter.ref)
+    if min_row == header_row and max_col == old_width:
+        ws.auto_filter.ref = (
+            f"{get_column_letter(min_col)}{min_row}:{get_column_letter(new_width)}{max_row}"
+        )
 
 
 _FORMULA_CELL = re.compile(

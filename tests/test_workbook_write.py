@@ -297,6 +297,7 @@ def test_demo_workbook_round_trip_keeps_its_look(tmp_path):
     ws = book["Students"]
     assert book.sheetnames == ["Students", "How to fill this in"]
     assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == "A3:M21"
     assert ws["J3"].value == "Status" and ws["J3"].font.bold
     assert ws["J3"].fill.fgColor.rgb == ws["I3"].fill.fgColor.rgb
     assert ws["E4"].value == "0045510" and ws["E4"].number_format == "@"
@@ -430,3 +431,14 @@ def test_csv_that_no_longer_fits_cp1252_is_saved_as_utf8_with_bom(tmp_path):
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert open_workbook(path).table.rows[0].cells[0] == "Zoë 田中"
+
+
+def test_is_locked_knows_excel_and_libreoffice_owner_files(tmp_path):
+    path = tmp_path / "Students 2026.xlsx"
+    path.write_bytes(b"")
+    assert not is_locked(path)
+    for owner in ("~$Students 2026.xlsx", "~$udents 2026.xlsx", ".~lock.Students 2026.xlsx#"):
+        (tmp_path / owner).write_bytes(b"")
+        assert is_locked(path)
+        (tmp_path / owner).unlink()
+    assert not is_locked(path)
