@@ -1,0 +1,281 @@
+"""The command line, in-process: check, run on the demo workbook, exit codes, secrets."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+
+import openpyxl
+import pytest
+
+import core
+from core import cli
+from core.demo import DEMO_ROWS, TEMPLATE_HEADERS
+from core.journal import Journal, workbook_key_for
+from core.logs import log_file_path
+from core.paths import resource_path
+from core.workbook import open_workbook
+
+SUMMARY = re.compile(
+    r"^created \d+, already existed \d+, updated \d+, deleted \d+, already deleted \d+, "
+    r"failed \d+, invalid \d+ in \d+\.\d s$"
+)
+#: What the demo workbook's rows end as after one run (indexes follow DEMO_ROWS).
+DEMO_EXPECTED = [
+    "Created",  # Ava
+    "Created",  # Liam
+    "Created",  # Zoë
+    "Invalid",  # Noah: password too short
+    "Created",  # Mia
+    "Created",  # José
+    "Invalid",  # Emma: emma.j twice
+    "Invalid",  # Oliver: Emma.J twice
+    "Created",  # Sofia
+    "Created",  # Lucas
+    "Created",  # Amara
+    "Invalid",  # Ethan: no SIS ID
+    "Invalid",  # Chloé: chloe.b twice
+    "Invalid",  # Yuki: chloe.b twice
+    "Created",  # Aarav
+    "Created",  # Grace
+    "Deleted",  # Henry
+    "Updated",  # Isla
+]
+
+
+@pytest.fixture
+def demo(tmp_path):
+    target = tmp_path / "demo.xlsx"
+    shutil.copy(resource_path("demo.xlsx"), target)
+    return target
+
+
+@pytest.fixture
+def token_env(monkeypatch, sandbox):
+    monkeypatch.setenv("CANVAS_TOKEN", sandbox.token)
+    return sandbox.token
+
+
+def call(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def statuses(path) -> list[str]:
+    table = open_workbook(path).table
+    return [table.status(row) for row in range(len(table.rows))]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_book(path, rows: list[tuple[str, ...]], headers=TEMPLATE_HEADERS) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Kids"
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+def test_check_prints_each_finding_and_exits_1(capsys, demo):
+    before = demo.read_bytes()
+    code, out, _ = call(capsys, "check", demo)
+    assert code == 1
+    lines = out.splitlines()
+    table = open_workbook(demo).table
+    noah = table.rows[3].sheet_row
+    assert f"row {noah}, Password: Password is shorter than 8 characters" in lines
+    assert all(re.match(r"^row \d+, [^:]+: .+", line) for line in lines)
+    assert any("New Login" in line and "(warning)" in line for line in lines)
+    assert demo.read_bytes() == before
+
+
+def test_check_a_clean_workbook_exits_0(capsys, tmp_path):
+    path = tmp_path / "clean.xlsx"
+    write_book(path, [row for row in DEMO_ROWS[:3]])
+    code, out, err = call(capsys, "check", path)
+    assert (code, out) == (0, "")
+    assert "No problems" in err
+
+
+def test_check_with_sheet_and_missing_things(capsys, tmp_path, demo):
+    code, _, err = call(capsys, "check", tmp_path / "missing.xlsx")
+    assert code == 2
+    assert "There is no file" in err
+    code, _, err = call(capsys, "check", demo, "--sheet", "No such sheet")
+    assert code == 2
+    code, _, _ = call(capsys, "check")
+    assert code == 2
+    code, _, _ = call(capsys, "frobnicate")
+    assert code == 2
+
+
+def test_version(capsys):
+    code, out, _ = call(capsys, "--version")
+    assert code == 0
+    assert out.strip() == f"canvas-logins-cli {core.__version__}"
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+def test_run_the_demo_end_to_end_then_again(capsys, demo, sandbox, token_env):
+    code, out, _ = call(capsys, "run", demo, "--url", sandbox.url)
+    assert code == 1  # the demo has rows to fix
+    assert SUMMARY.match(out.splitlines()[-1])
+    assert out.splitlines()[-1].startswith(
+        "created 10, already existed 0, updated 1, deleted 1, already deleted 0, failed 0, "
+        "invalid 6 in "
+    )
+    assert statuses(demo) == DEMO_EXPECTED
+    table = open_workbook(demo).table
+    assert all(table.value(row, cli.Role.PROCESSED_AT) for row in range(len(table.rows)))
+    writes = list(sandbox.state.write_log)
+    write_requests = sandbox.stats.total_writes
+    saved = demo.read_bytes()
+
+    code, out, _ = call(capsys, "run", demo, "--url", sandbox.url)
+    assert code == 1
+    assert out.splitlines()[-1].startswith("created 0, already existed 0, updated 0, deleted 0")
+    assert sandbox.state.write_log == writes
+    assert sandbox.stats.total_writes == write_requests
+    assert demo.read_bytes() == saved  # nothing new: the file is not even rewritten
+
+
+def test_dry_run_writes_nothing(capsys, demo, sandbox, token_env):
+    before = demo.read_bytes()
+    code, out, _ = call(capsys, "run", demo, "--url", sandbox.url, "--dry-run")
+    assert code == 1
+    assert "Dry run: 12 row(s) ready" in out
+    assert SUMMARY.match(out.splitlines()[-1])
+    assert demo.read_bytes() == before
+    assert sandbox.stats.total_writes == 0
+    with Journal() as journal:
+        assert journal.last_run(workbook_key_for(demo)) is None
+
+
+def test_output_leaves_the_original_alone(capsys, demo, sandbox, token_env, tmp_path):
+    before = demo.read_bytes()
+    output = tmp_path / "out" / "done.xlsx"
+    output.parent.mkdir()
+    code, _, _ = call(capsys, "run", demo, "--url", sandbox.url, "--output", output)
+    assert code == 1
+    assert demo.read_bytes() == before
+    assert statuses(output) == DEMO_EXPECTED
+
+
+def test_all_rows_done_exits_0(capsys, tmp_path, sandbox, token_env):
+    path = tmp_path / "good.xlsx"
+    write_book(path, [DEMO_ROWS[0], DEMO_ROWS[1]])
+    code, out, _ = call(capsys, "run", path, "--url", sandbox.url, "--concurrency", "2")
+    assert code == 0
+    assert out.splitlines()[-1].startswith("created 2,")
+
+
+def test_refused_token_exits_3_and_changes_nothing(capsys, demo, sandbox, monkeypatch):
+    monkeypatch.setenv("CANVAS_TOKEN", "not-a-real-token-4242")
+    before = demo.read_bytes()
+    code, out, err = call(capsys, "run", demo, "--url", sandbox.url)
+    assert code == 3
+    assert "refused the access token" in err
+    assert "Nothing was changed" in err
+    assert demo.read_bytes() == before
+    assert sandbox.stats.total_writes == 0
+    assert "not-a-real-token-4242" not in out + err
+
+
+def test_unreachable_canvas_exits_3(capsys, demo, monkeypatch):
+    monkeypatch.setenv("CANVAS_TOKEN", "whatever-token")
+    before = demo.read_bytes()
+    code, _, err = call(capsys, "run", demo, "--url", f"http://127.0.0.1:{closed_port()}")
+    assert code == 3
+    assert "Could not reach Canvas" in err
+    assert demo.read_bytes() == before
+
+
+def test_plain_http_is_refused_for_other_hosts(capsys, demo, monkeypatch):
+    monkeypatch.setenv("CANVAS_TOKEN", "whatever-token")
+    code, _, err = call(capsys, "run", demo, "--url", "http://203.0.113.9")
+    assert code == 2  # refused before any connection (a try would time out, exit 3)
+    assert "https://" in err
+
+
+def test_usage_problems_exit_2(capsys, demo, sandbox, token_env, monkeypatch):
+    code, _, err = call(capsys, "run", demo)
+    assert code == 2 and "--url" in err
+    code, _, _ = call(capsys, "run", demo, "--url", sandbox.url, "--concurrency", "0")
+    assert code == 2
+    code, _, _ = call(capsys, "run", demo.with_name("nope.xlsx"), "--url", sandbox.url)
+    assert code == 2
+    monkeypatch.delenv("CANVAS_TOKEN")
+    code, _, err = call(capsys, "run", demo, "--url", sandbox.url)
+    assert code == 2 and "CANVAS_TOKEN" in err
+    assert sandbox.stats.total_writes == 0
+
+
+def test_locked_workbook_exits_4_then_the_next_run_applies_the_journal(
+    capsys, demo, sandbox, token_env
+):
+    owner = demo.with_name("~$demo.xlsx")
+    owner.write_text("Office Admin")
+    before = demo.read_bytes()
+    code, out, err = call(capsys, "run", demo, "--url", sandbox.url)
+    assert code == 4
+    with Journal() as journal:
+        assert str(journal.path) in err
+    assert "Close the workbook in Excel" in err
+    assert SUMMARY.match(out.splitlines()[-1])
+    assert demo.read_bytes() == before
+    writes = sandbox.stats.total_writes
+    assert writes == 12
+
+    owner.unlink()
+    code, out, err = call(capsys, "run", demo, "--url", sandbox.url)
+    assert code == 1
+    assert "from an earlier run" in err
+    assert sandbox.stats.total_writes == writes  # nothing sent again
+    assert statuses(demo) == DEMO_EXPECTED
+    with Journal() as journal:
+        assert journal.unsaved_results(workbook_key_for(demo), open_workbook(demo).table) == []
+
+
+def test_profile_supplies_url_and_token(capsys, demo, sandbox, monkeypatch):
+    from core import credentials
+    from core.profiles import Profile, ProfileStore
+
+    ProfileStore().save(Profile(name="Practice", url=sandbox.url, account_id=1))
+    credentials.set_token("Practice", sandbox.token)
+    try:
+        code, out, _ = call(capsys, "run", demo, "--profile", "Practice", "--dry-run")
+    finally:
+        credentials.delete_token("Practice")
+    assert code == 1
+    assert "Dry run: 12 row(s) ready" in out
+    code, _, err = call(capsys, "run", demo, "--profile", "Nobody")
+    assert code == 2 and "no saved profile" in err
+
+
+def test_no_token_in_output_or_log(capsys, demo, sandbox, monkeypatch):
+    secret = "cli-secret-token-0123456789"
+    sandbox.add_token(secret)
+    monkeypatch.setenv("CANVAS_TOKEN", secret)
+    code, out, err = call(capsys, "run", demo, "--url", sandbox.url)
+    assert code == 1
+    sandbox.revoke_token(secret)
+    code2, out2, err2 = call(capsys, "run", demo, "--url", sandbox.url)
+    assert code2 == 3
+    log_text = log_file_path().read_text(encoding="utf-8")
+    assert "run finished" in log_text
+    for text in (out, err, out2, err2, log_text):
+        assert secret not in text
+        assert "sunny-apple-7" not in text  # a password from the demo workbook
