@@ -1,0 +1,150 @@
+"""Crash safety, proven: kill the command-line run mid-way, run again, lose nothing.
+
+The sandbox runs in this process (so its logins and the requests it acted on can be
+read directly); ``python -m core.cli run`` runs as a child process with the test's own
+app home, and is killed with SIGKILL once the sandbox has acted on about 150 creates.
+The second run must finish every row, the sandbox must hold exactly one login per row,
+and no row whose answer the journal had recorded may be sent again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from core.journal import Journal, workbook_key_for
+from core.model import login_key
+
+ROOT = Path(__file__).resolve().parent.parent
+CREATE_ROUTE = "/api/v1/accounts/:account_id/logins"
+ROWS = 500
+KILL_AFTER_CREATES = 150
+FIRST_EXTRA_USER_ID = 1001
+
+
+def login_for(n: int) -> str:
+    return f"crash.s{n:06d}"
+
+
+def write_workbook(path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Students"
+    sheet.append(["Student", "Grade", "SIS User ID", "New Login", "Password"])
+    for n in range(1, ROWS + 1):
+        sheet.append([f"Pupil {n}", "K", f"S{n:06d}", login_for(n), f"Otter-Brisk-{n}"])
+    book.save(path)
+
+
+@pytest.fixture
+def create_actions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times the sandbox acted on a create, by ``user[id]`` (any answer)."""
+    from core.sandbox import routes
+
+    acted: Counter[str] = Counter()
+    wrapped = []
+    for route in routes.ROUTES:
+        if route.method == "POST" and route.template == CREATE_ROUTE:
+            original = route.handler
+
+            def counting(request, original=original):
+                acted[request.params.get("user[id]") or ""] += 1
+                return original(request)
+
+            route = dataclasses.replace(route, handler=counting)
+        wrapped.append(route)
+    monkeypatch.setattr(routes, "ROUTES", tuple(wrapped))
+    return acted
+
+
+def cli_run(path: Path, url: str, token: str) -> subprocess.Popen:
+    env = {**os.environ, "CANVAS_TOKEN": token, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "run", str(path), "--url", url],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def answered_identities(key: str) -> dict[tuple[str, ...], str]:
+    """Identity -> status of every row the journal holds an answer for."""
+    with Journal() as journal:
+        return {
+            entry.identity: entry.status or ""
+            for run in journal.runs(key)
+            for entry in journal.results_of_run(run.id)
+            if entry.state == "answered"
+        }
+
+
+def test_sigkill_mid_run_then_run_again_finishes_every_row_once(
+    sandbox_factory, tmp_path, create_actions
+):
+    sandbox = sandbox_factory(extra_students=ROWS, latency=0.05)
+    path = tmp_path / "school.xlsx"
+    write_workbook(path)
+    original = path.read_bytes()
+    key = workbook_key_for(path)
+
+    first = cli_run(path, sandbox.url, sandbox.token)
+    deadline = time.monotonic() + 60
+    while sum(create_actions.values()) < KILL_AFTER_CREATES:
+        assert first.poll() is None, f"the run ended before the kill: {first.communicate()}"
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.005)
+    first.send_signal(signal.SIGKILL)
+    first.communicate(timeout=30)
+    assert first.returncode == -signal.SIGKILL
+
+    answered = answered_identities(key)
+    acted_at_kill = sum(create_actions.values())
+    assert KILL_AFTER_CREATES <= acted_at_kill < ROWS
+    assert 0 < len(answered) < ROWS
+    assert set(answered.values()) == {"Created"}
+    assert path.read_bytes() == original, "the killed run cannot have saved the workbook"
+    time.sleep(0.3)  # requests the killed run left in flight land now, as on a real server
+    before_second = Counter(create_actions)
+
+    second = cli_run(path, sandbox.url, sandbox.token)
+    out, err = second.communicate(timeout=180)
+    assert second.returncode == 0, (out, err)
+    assert "created" in out.splitlines()[-1]
+
+    sheet = openpyxl.load_workbook(path).active
+    header = [cell.value for cell in sheet[1]]
+    status_col, id_col = header.index("Status"), header.index("Canvas Login ID")
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == ROWS
+    assert {row[status_col] for row in rows} == {"Created"}
+    for n, row in enumerate(rows, 1):
+        user_id = FIRST_EXTRA_USER_ID + n - 1
+        mine = [
+            lg
+            for lg in sandbox.state.logins_of(user_id)
+            if login_key(lg["unique_id"]) == login_key(login_for(n))
+        ]
+        assert len(mine) == 1, f"student S{n:06d} has {len(mine)} logins named {login_for(n)}"
+        assert str(row[id_col]) == str(mine[0]["id"])
+    crash_logins = [
+        lg for lg in sandbox.state.all_active_logins() if lg["unique_id"][:6] == "crash."
+    ]
+    assert len(crash_logins) == ROWS
+
+    for identity in answered:
+        ref = f"sis_user_id:{identity[1].split(':', 1)[1]}"
+        assert before_second[ref] == 1, f"{ref} acted on {before_second[ref]} times before resume"
+        assert create_actions[ref] == 1, f"{ref}: its recorded answer did not stop a resend"
+    assert len(create_actions) == ROWS
+    assert {ref: n for ref, n in create_actions.items() if n != 1} == {}
