@@ -279,3 +279,12 @@ def test_no_token_in_output_or_log(capsys, demo, sandbox, monkeypatch):
     for text in (out, err, out2, err2, log_text):
         assert secret not in text
         assert "sunny-apple-7" not in text  # a password from the demo workbook
+
+
+def test_a_sub_account_stops_the_run_with_exit_3(capsys, demo, sandbox, token_env):
+    before = demo.read_bytes()
+    code, _, err = call(capsys, "run", demo, "--url", sandbox.url, "--account", "2")
+    assert code == 3
+    assert "main (root) Canvas account" in err
+    assert sandbox.state.write_log == []
+    assert demo.read_bytes() == before

@@ -350,3 +350,20 @@ def test_progress_is_reported_on_the_calling_thread(sandbox):
     assert threads == {threading.current_thread().name}
     assert reports[-1].done == reports[-1].total == len(plan.operations)
     assert sum(len(r.results) for r in reports) == len(plan.operations)
+
+
+def test_canvas_unreachable_from_the_start_stops_with_nothing_done():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    table = make_table(EVERY_OUTCOME)
+    plan = build_plan(table, check_table(table))
+    for check_permission in (True, False):
+        client = CanvasClient(f"http://127.0.0.1:{port}", "any-token")
+        options = RunOptions(account_id=1, check_permission=check_permission, retries=1, **FAST)
+        with client, pytest.raises(CanvasUnavailable) as caught:
+            execute(plan, client, options)
+        assert "Could not reach Canvas" in caught.value.message
+        assert {r.status for r in caught.value.summary.results} == {Status.INVALID}
