@@ -11,7 +11,6 @@ last ``progress``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
@@ -66,12 +65,6 @@ class _Outcome:
         self.done = threading.Event()
 
 
-class _Wakeup(QObject):
-    """Lives on the GUI thread; its signal, emitted from the worker, arrives queued."""
-
-    ended = Signal()
-
-
 class _JobRunnable(QRunnable):
     def __init__(
         self,
@@ -79,7 +72,6 @@ class _JobRunnable(QRunnable):
         reports: queue.SimpleQueue,
         cancel: CancelToken,
         outcome: _Outcome,
-        wakeup: _Wakeup,
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
@@ -87,12 +79,9 @@ class _JobRunnable(QRunnable):
         self._reports = reports
         self._cancel = cancel
         self._outcome = outcome
-        self._wakeup = wakeup
 
     def run(self) -> None:
         run_job(self._fn, self._reports, self._cancel, self._outcome)
-        with contextlib.suppress(RuntimeError):  # the job object was deleted meanwhile
-            self._wakeup.ended.emit()
 
 
 def run_job(
@@ -129,8 +118,6 @@ class BackgroundJob(QObject):
         self._reports: queue.SimpleQueue = queue.SimpleQueue()
         self._cancel = CancelToken()
         self._outcome: _Outcome | None = None
-        self._wakeup = _Wakeup(self)
-        self._wakeup.ended.connect(self._drain)
         self._timer = QTimer(self)
         self._timer.setInterval(PROGRESS_INTERVAL_MS)
         self._timer.timeout.connect(self._drain)
@@ -162,7 +149,7 @@ class BackgroundJob(QObject):
             return
         self._timer.start()
         self._show_timer.start()
-        job_pool().start(_JobRunnable(fn, self._reports, self._cancel, self._outcome, self._wakeup))
+        job_pool().start(_JobRunnable(fn, self._reports, self._cancel, self._outcome))
 
     def cancel(self) -> None:
         """Ask the job to stop: it starts no new work and finishes what is in flight."""
