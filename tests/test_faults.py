@@ -337,3 +337,26 @@ def test_a_fault_on_the_first_call_of_a_run_is_retried_not_fatal(kind, sandbox_f
 
     assert [r.status for r in read_outcomes(path)] == ["Created"] * 3
     assert sandbox.stats.faults_injected == 1
+
+
+@pytest.mark.parametrize("kind", ["502", "drop"])
+def test_command_line_run_survives_a_fault_on_its_first_call(
+    kind, sandbox_factory, tmp_path, monkeypatch, capsys
+):
+    """``canvas-logins-cli run`` must not report Canvas unreachable (exit 3) for one
+    dropped connection or one 502 on its opening reads (who am I, which account)."""
+    from core import cli
+
+    seed = seed_faulting_only_the_first_request(kind, rate=0.2, clean_after=40)
+    sandbox = sandbox_factory(
+        extra_students=3, faults=FaultConfig(rate=0.2, seed=seed, kinds=(kind,))
+    )
+    path = write_workbook(tmp_path / "cli-start.xlsx", student_rows(3, "clistart"))
+    monkeypatch.setenv("CANVAS_TOKEN", sandbox.token)
+
+    code = cli.main(["run", str(path), "--url", sandbox.url])
+
+    out, err = capsys.readouterr()
+    assert code == 0, (out, err)
+    assert [r.status for r in read_outcomes(path)] == ["Created"] * 3
+    assert sandbox.stats.faults_injected == 1
