@@ -57,6 +57,7 @@ _NAMES = [
     ("Grace Wilson", "3", "Mr. Haddad"),
     ("Henry Davis", "4", "Ms. García"),
     ("Isla Thompson", "4", "Ms. García"),
+    ("Yusuf Tahir", "5", "Mr. Berg"),  # not in the demo workbook; holds "yuki.t"
 ]
 
 DEMO_STUDENTS: tuple[DemoStudent, ...] = tuple(
@@ -76,6 +77,7 @@ DEMO_EXTRA_LOGINS: tuple[tuple[int, str, str], ...] = (
     (113, "chloe.b", "canvas"),  # Chloé already has a simple login from last year
     (117, "henry.d", "canvas"),  # Henry moved up: the demo removes it
     (118, "isla.t", "canvas"),  # Isla forgot her password: the demo resets it
+    (119, "yuki.t", "canvas"),  # another student holds the name Yuki's teacher chose
 )
 
 TEMPLATE_HEADERS: tuple[str, ...] = (
@@ -105,7 +107,7 @@ DEMO_ROWS: tuple[tuple[str, ...], ...] = (
     ("Amara", "Okeke", "2", "Mrs. Lindqvist", "0045520", "amara.o", "soft-moss-16", "", ""),
     ("Ethan", "Brown", "2", "Mrs. Lindqvist", "", "ethan.b", "big-bear-11", "", "No SIS ID yet"),
     ("Chloé", "Bernard", "3", "Mr. Haddad", "0045522", "chloe.b", "pink-star-72", "", ""),
-    ("Yuki", "Tanaka", "3", "Mr. Haddad", "0045523", "chloe.b", "gold-leaf-38", "", "Taken"),
+    ("Yuki", "Tanaka", "3", "Mr. Haddad", "0045523", "yuki.t", "gold-leaf-38", "", ""),
     ("Aarav", "Sharma", "3", "Mr. Haddad", "0045524", "aarav.s", "cool-wave-47", "", ""),
     ("Grace", "Wilson", "3", "Mr. Haddad", "0045525", "grace.w", "kind-lamb-29", "", ""),
     ("Henry", "Davis", "4", "Ms. García", "0045526", "henry.d", "", "Remove", "Moved up"),

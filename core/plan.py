@@ -42,6 +42,9 @@ class Operation:
     identity: tuple[str, ...] = ()
     rename_to: str = ""
     sheet_row: int = 0
+    #: The row ended Failed last time: a create is checked with reads before it is sent
+    #: again, so a re-run sends no write for a row that would fail the same way.
+    failed_before: bool = False
 
     @property
     def student_words(self) -> str:
@@ -97,6 +100,7 @@ def _operation(table: Table, row: int) -> Operation:
         identity=table.row_identity(row),
         rename_to=rename_to.strip(),
         sheet_row=table.rows[row].sheet_row,
+        failed_before=table.status(row) == Status.FAILED.value,
     )
 
 

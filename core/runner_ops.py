@@ -220,6 +220,10 @@ def create(ctx: RowContext, op: Operation) -> RowResult | None:
         mine = _own_login(logins, op)
         if mine is not None:
             return _result(op, Status.CREATED, f"Login '{op.unique_id}' created", mine)
+    elif op.failed_before:
+        checked = _check_create(ctx, op)
+        if checked.status is not Status.READY:
+            return checked
     for attempt in (1, 2):
         ctx.record_sent(op)
         try:

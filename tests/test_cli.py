@@ -35,8 +35,8 @@ DEMO_EXPECTED = [
     "Created",  # Lucas
     "Created",  # Amara
     "Invalid",  # Ethan: no SIS ID
-    "Invalid",  # Chloé: chloe.b twice
-    "Invalid",  # Yuki: chloe.b twice
+    "Already exists",  # Chloé: has chloe.b from last year
+    "Failed",  # Yuki: yuki.t belongs to another student
     "Created",  # Aarav
     "Created",  # Grace
     "Deleted",  # Henry
@@ -134,22 +134,24 @@ def test_run_the_demo_end_to_end_then_again(capsys, demo, sandbox, token_env):
     assert code == 1  # the demo has rows to fix
     assert SUMMARY.match(out.splitlines()[-1])
     assert out.splitlines()[-1].startswith(
-        "created 10, already existed 0, updated 1, deleted 1, already deleted 0, failed 0, "
-        "invalid 6 in "
+        "created 10, already existed 1, updated 1, deleted 1, already deleted 0, failed 1, "
+        "invalid 4 in "
     )
     assert statuses(demo) == DEMO_EXPECTED
     table = open_workbook(demo).table
     assert all(table.value(row, cli.Role.PROCESSED_AT) for row in range(len(table.rows)))
     writes = list(sandbox.state.write_log)
     write_requests = sandbox.stats.total_writes
-    saved = demo.read_bytes()
 
     code, out, _ = call(capsys, "run", demo, "--url", sandbox.url)
     assert code == 1
-    assert out.splitlines()[-1].startswith("created 0, already existed 0, updated 0, deleted 0")
+    assert out.splitlines()[-1].startswith(
+        "created 0, already existed 0, updated 0, deleted 0, already deleted 0, failed 1, "
+    )
+    # Done rows are left alone, and the failed row is checked with reads, not re-sent.
     assert sandbox.state.write_log == writes
     assert sandbox.stats.total_writes == write_requests
-    assert demo.read_bytes() == saved  # nothing new: the file is not even rewritten
+    assert statuses(demo) == DEMO_EXPECTED
 
 
 def test_dry_run_writes_nothing(capsys, demo, sandbox, token_env):
@@ -237,7 +239,7 @@ def test_locked_workbook_exits_4_then_the_next_run_applies_the_journal(
     assert SUMMARY.match(out.splitlines()[-1])
     assert demo.read_bytes() == before
     writes = sandbox.stats.total_writes
-    assert writes == 12
+    assert writes == 14  # 10 created, 1 update, 1 delete, 2 names found taken
 
     owner.unlink()
     code, out, err = call(capsys, "run", demo, "--url", sandbox.url)
