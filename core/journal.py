@@ -80,6 +80,8 @@ class RunRecord:
     method: str
     account: str | None
     url_host: str | None
+    #: The SIS import a run by import sent (method "sis-import"), else None.
+    sis_import_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,14 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._add_missing_columns()
             self._db.commit()
+
+    def _add_missing_columns(self) -> None:
+        """Columns newer than a journal file on disk: added in place, nothing lost."""
+        have = {str(row[1]) for row in self._db.execute("PRAGMA table_info(runs)")}
+        if "sis_import_id" not in have:
+            self._db.execute("ALTER TABLE runs ADD COLUMN sis_import_id TEXT")
 
     def __enter__(self) -> Journal:
         return self
@@ -199,6 +208,11 @@ class Journal:
                     result.processed_at,
                 ),
             )
+
+    def set_sis_import_id(self, run_id: int, import_id: int | str) -> None:
+        """The Canvas SIS import a run sent (so undo can ask Canvas to restore it)."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET sis_import_id = ? WHERE id = ?", (str(import_id), run_id))
 
     def finish_run(self, run_id: int) -> None:
         with self._write() as db:
@@ -310,4 +324,5 @@ def _run_record(row: sqlite3.Row) -> RunRecord:
         method=row["method"],
         account=row["account"],
         url_host=row["url_host"],
+        sis_import_id=row["sis_import_id"],
     )
