@@ -382,6 +382,10 @@ def smoke_keyring(bundle: Path, cli: Path, env: dict[str, str]) -> None:
     """Keyring's entry-point metadata is bundled; ``--diagnose`` is used when the cli has it."""
     backends = keyring_entry_points(bundle)
     print(f"ok: bundled keyring backends: {', '.join(backends)}")
+    # The Linux backend (SecretStorage) needs cryptography, whose Rust core loads
+    # _cffi_backend from native code, out of sight of PyInstaller's import analysis.
+    if any(bundle.rglob("cryptography")) and not any(bundle.rglob("_cffi_backend*")):
+        raise SmokeError("cryptography is bundled without _cffi_backend: no Linux keychain.")
     result = _run([cli, "--diagnose"], env)
     if result.returncode == 2 and ("usage" in result.stderr.lower()):
         print("note: the cli has no --diagnose yet; keyring checked from its metadata only")
