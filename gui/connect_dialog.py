@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -79,6 +79,18 @@ class KindBadge(QLabel):
         self.show()
 
 
+def _dot_icon(color: str) -> QIcon:
+    pixmap = QPixmap(24, 24)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(color))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(6, 6, 12, 12)
+    painter.end()
+    return QIcon(pixmap)
+
+
 def show_token_help(parent: QWidget | None = None) -> None:
     box = QMessageBox(parent)
     box.setWindowTitle("How to make a Canvas access token")
@@ -131,6 +143,7 @@ class ConnectDialog(QDialog):
         heading.setStyleSheet("font-weight: bold;")
         self.profile_list = QListWidget(left)
         self.profile_list.setAccessibleName("Saved connections")
+        self.profile_list.setStyleSheet("QListWidget::item { padding: 5px 4px; }")
         self.profile_list.currentItemChanged.connect(self._profile_selected)
         heading.setBuddy(self.profile_list)
         buttons = QHBoxLayout()
@@ -241,7 +254,13 @@ class ConnectDialog(QDialog):
         self.rights_label = QLabel(self.result_box)
         self.rights_label.setWordWrap(True)
         result_form.addRow("Signed in as:", self.user_label)
-        result_form.addRow("Main &account:", self.account_combo)
+        self.account_label = QLabel(self.result_box)
+        self.account_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        account_row = QHBoxLayout()
+        account_row.setContentsMargins(0, 0, 0, 0)
+        account_row.addWidget(self.account_combo, 1)
+        account_row.addWidget(self.account_label, 1)
+        result_form.addRow("Main &account:", account_row)
         result_form.addRow("Rights:", self.rights_label)
         self.result_box.hide()
         right_layout.addWidget(self.result_box)
@@ -259,7 +278,7 @@ class ConnectDialog(QDialog):
         )
         self.sandbox_button.clicked.connect(self.use_sandbox)
         self.buttons = QDialogButtonBox(self)
-        self.save_button = self.buttons.addButton("Sa&ve", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.save_button = QPushButton("Sa&ve", self)
         self.save_button.setToolTip("Save this connection (the token goes to the keychain)")
         self.save_button.clicked.connect(self.save_profile)
         self.connect_button = self.buttons.addButton(
@@ -272,6 +291,7 @@ class ConnectDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.sandbox_button)
         bottom.addStretch(1)
+        bottom.addWidget(self.save_button)
         bottom.addWidget(self.buttons)
 
         layout = QVBoxLayout(self)
@@ -294,6 +314,7 @@ class ConnectDialog(QDialog):
             item = QListWidgetItem(profile.name, self.profile_list)
             item.setData(Qt.ItemDataRole.UserRole, profile.name)
             kind = instance_kind(profile.url)
+            item.setIcon(_dot_icon(BADGES[kind][1]))
             item.setToolTip(f"{profile.url} ({BADGES[kind][0].lower()})")
         self.profile_list.blockSignals(False)
         names = [p.name for p in self.store.profiles()]
@@ -538,11 +559,14 @@ class ConnectDialog(QDialog):
         wanted = self.current_profile().account_id
         index = self.account_combo.findData(wanted) if wanted is not None else 0
         self.account_combo.setCurrentIndex(max(index, 0))
-        self.account_combo.setEnabled(len(result.accounts) > 1)
+        several = len(result.accounts) > 1
+        self.account_combo.setEnabled(several)
+        self.account_combo.setVisible(several)
+        self.account_label.setText(self.account_combo.currentText())
+        self.account_label.setVisible(not several)
         self.account_combo.blockSignals(False)
         self._account_changed()
         self.result_box.show()
-        several = len(result.accounts) > 1
         self._say(
             "Connected. This token administers several main accounts: pick one below."
             if several

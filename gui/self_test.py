@@ -22,21 +22,22 @@ from typing import Any
 
 from gui.app import process_age_ms, say
 
-#: Outcome per demo row (by first name), from core/demo.py. A set when the rules may
-#: rightly give either (Chloé and Yuki share the login 'chloe.b': see the report).
+#: Outcome per demo row (by first name), from core/demo.py.
 EXPECTED_STATUS: dict[str, set[str]] = {
     "Ava": {"Created"},
     "Liam": {"Created"},
     "Zoë": {"Created"},
     "Noah": {"Invalid"},  # password too short
     "Mia": {"Created"},
+    "Emma": {"Invalid"},  # same login as Oliver's, in another case
+    "Oliver": {"Invalid"},
     "José": {"Created"},
     "Sofia": {"Created"},
     "Lucas": {"Created"},
     "Amara": {"Created"},
     "Ethan": {"Invalid"},  # no SIS ID
-    "Chloé": {"Already exists", "Invalid"},
-    "Yuki": {"Failed", "Invalid"},
+    "Chloé": {"Already exists"},  # has 'chloe.b' from last year
+    "Yuki": {"Failed"},  # 'yuki.t' belongs to someone else in Canvas
     "Aarav": {"Created"},
     "Grace": {"Created"},
     "Henry": {"Deleted"},

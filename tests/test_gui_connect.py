@@ -103,7 +103,8 @@ def test_test_connection_shows_user_account_rights_then_connects(qtbot, sandbox)
     assert dialog.result_box.isVisible()
     assert dialog.user_label.text() == demo.DEMO_ADMIN_NAME
     assert dialog.account_combo.currentData() == demo.DEMO_ROOT_ACCOUNT_ID
-    assert not dialog.account_combo.isEnabled()  # only one main account: nothing to pick
+    assert not dialog.account_combo.isVisible()  # only one main account: nothing to pick
+    assert dialog.account_label.text() == f"{demo.DEMO_ROOT_ACCOUNT_NAME} (id 1)"
     assert "May manage logins" in dialog.rights_label.text()
     assert dialog.test_status.text() == "Connected."
 
@@ -133,7 +134,7 @@ def test_several_main_accounts_are_offered_in_a_list(qtbot, sandbox):
     dialog = _dialog(qtbot)
     _fill(dialog, "Two districts", sandbox.url, sandbox.token)
     _test(qtbot, dialog)
-    assert dialog.account_combo.isEnabled()
+    assert dialog.account_combo.isVisible() and dialog.account_combo.isEnabled()
     assert dialog.account_combo.count() == 2
     assert "several main accounts" in dialog.test_status.text()
     dialog.account_combo.setCurrentIndex(dialog.account_combo.findData(9))
