@@ -261,6 +261,9 @@ class ConnectDialog(QDialog):
         account_row.addWidget(self.account_combo, 1)
         account_row.addWidget(self.account_label, 1)
         result_form.addRow("Main &account:", account_row)
+        account_caption = result_form.labelForField(account_row)
+        if isinstance(account_caption, QLabel):
+            account_caption.setBuddy(self.account_combo)
         result_form.addRow("Rights:", self.rights_label)
         self.result_box.hide()
         right_layout.addWidget(self.result_box)
