@@ -84,6 +84,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("file", nargs="?", help="a workbook to open (.xlsx, .xlsm or .csv)")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the demo workbook on the built-in practice sandbox (nothing leaves this PC)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="run the demo against a private sandbox, check the result, and exit (0 = passed)",
@@ -256,7 +261,7 @@ def open_connect_dialog(window) -> None:
             previous.close()
 
 
-def run_gui(file: str | None) -> int:
+def run_gui(file: str | None, *, demo: bool = False) -> int:
     from PySide6.QtCore import QTimer
 
     from core import credentials
@@ -278,7 +283,9 @@ def run_gui(file: str | None) -> int:
         settings.save_window(window)
 
     app.aboutToQuit.connect(save_state)
-    if file:
+    if demo:
+        QTimer.singleShot(0, lambda: start_demo(window))
+    elif file:
         QTimer.singleShot(0, lambda: window.open_file(str(Path(file).expanduser())))
     else:
         QTimer.singleShot(0, lambda: _first_start(window))
@@ -301,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         from gui.self_test import run_self_test
 
         return run_self_test(timeout=args.self_test_timeout)
-    return run_gui(args.file)
+    return run_gui(args.file, demo=args.demo)
 
 
 if __name__ == "__main__":

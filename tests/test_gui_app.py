@@ -224,3 +224,30 @@ def test_light_scheme_uses_the_standard_palette(qapp, monkeypatch, scheme_name):
     monkeypatch.setenv("CANVAS_LOGINS_THEME", scheme_name)
     app = build_app()
     assert app.palette().window().color() == app.style().standardPalette().window().color()
+
+
+def test_demo_flag_opens_the_real_window_on_the_sandbox_with_the_demo(qapp, monkeypatch):
+    """`canvas-logins --demo` (what scripts/demo.sh starts) ends with the demo in the grid."""
+    from gui import app as app_module
+
+    seen = {}
+
+    def quit_once_loaded(window):
+        def poll():
+            if window.connection is not None and window.doc is not None:
+                seen["kind"] = window.connection.kind
+                seen["rows"] = len(window.doc.table.rows)
+                seen["file"] = Path(window.doc.path).name
+                window.close()
+                QApplication.instance().exit(0)
+            else:
+                QTimer.singleShot(50, poll)
+
+        real_start_demo(window)
+        poll()
+
+    real_start_demo = app_module.start_demo
+    monkeypatch.setattr(app_module, "start_demo", quit_once_loaded)
+    QTimer.singleShot(20_000, lambda: QApplication.instance().exit(7))
+    assert app_module.main(["--demo"]) == 0
+    assert seen == {"kind": "sandbox", "rows": 18, "file": DEMO_FILE_NAME}
