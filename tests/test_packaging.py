@@ -278,3 +278,23 @@ def test_bundle_builds_and_passes_smoke_checks(tmp_path):
     assert "ok: app --self-test passed" in output
     assert "ok: cli run against the bundled sandbox" in output
     assert "smoke checks passed" in output
+
+
+def test_linux_menu_entry_script(tmp_path):
+    folder = tmp_path / "canvas logins"
+    folder.mkdir()
+    script = folder / "install-desktop-entry.sh"
+    script.write_bytes((PACKAGING / "linux" / "install-desktop-entry.sh").read_bytes())
+    app = folder / "canvas-logins"
+    app.write_text("#!/bin/sh\n", encoding="utf-8")
+    app.chmod(0o755)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path / "home")}
+
+    subprocess.run(["bash", str(script)], env=env, check=True, capture_output=True)
+    entry = tmp_path / "home" / ".local/share/applications/canvas-logins.desktop"
+    text = entry.read_text(encoding="utf-8")
+    assert f'Exec="{folder}/canvas-logins" %f' in text
+    assert f"Icon={folder}/_internal/resources/icon.png" in text
+
+    subprocess.run(["bash", str(script), "--remove"], env=env, check=True, capture_output=True)
+    assert not entry.exists()
