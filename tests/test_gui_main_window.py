@@ -1,0 +1,419 @@
+"""The main window, headless: open (menu, drop, recent), edit with undo, paste, fill
+down, filters and search, problems list, passwords, save, locked file, close."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gui_window_support import (
+    Answers,
+    asked,
+    close_window,
+    demo_copy,
+    make_window,
+    read_column,
+    write_xlsx,
+)
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+
+from core.model import Role, RowResult, Status
+from core.workbook_doc import lock_files
+from gui import settings
+from gui.filter_proxy import RowFilter
+from gui.table_model import PASSWORD_MASK
+
+
+@pytest.fixture
+def answers():
+    return Answers()
+
+
+@pytest.fixture
+def window(qtbot, answers):
+    win = make_window(qtbot, answers)
+    yield win
+    close_window(win)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return demo_copy(tmp_path)
+
+
+def col(window, role: Role) -> int:
+    found = window.table_model.column_for(role)
+    assert found is not None
+    return found
+
+
+def cell(window, row: int, role: Role) -> str:
+    return window.doc.table.rows[row].cells[col(window, role)]
+
+
+def test_starts_empty_with_open_and_demo_buttons(window):
+    assert window.pages.currentIndex() == 0
+    assert window.open_button.isVisible() and window.demo_button.isVisible()
+    assert not window.actions_.run.isEnabled()
+    assert not window.actions_.save.isEnabled()
+    assert window.windowTitle() == "Canvas Logins"
+
+
+def test_open_from_the_menu_path_shows_rows_and_problems(window, demo, answers):
+    window.ask_open_path = lambda parent: str(demo)
+    window.actions_.open.trigger()
+    assert window.doc is not None and window.doc.path == demo
+    assert window.pages.currentIndex() == 1
+    assert window.table_model.rowCount() == 18
+    assert window.proxy.rowCount() == 18
+    assert len(window.table_model.findings) > 0
+    assert window.problems_dock.isVisible()
+    assert window.problems_dock.list_model.rowCount() == len(window.table_model.findings)
+    assert "Demo.xlsx" in window.windowTitle()
+    assert window.actions_.run.isEnabled()
+    assert asked(answers, "sheet") == []  # only one sheet holds students
+    assert settings.RECENT_FILES.get()[0] == str(demo)
+
+
+def test_open_by_drag_and_drop(window, demo, qtbot):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(demo))])
+    enter = QDragEnterEvent(
+        QPointF(window.rect().center()),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(window.rect().center()),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(drop)
+    qtbot.waitUntil(lambda: window.doc is not None, timeout=10_000)
+    assert window.doc.path == demo
+
+
+def test_drop_of_something_else_is_refused(window, tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("hello")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(other))])
+    enter = QDragEnterEvent(
+        QPointF(window.rect().center()),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    enter.setAccepted(False)
+    window.dragEnterEvent(enter)
+    assert not enter.isAccepted()
+
+
+def test_recent_files_menu_reopens(window, demo, tmp_path):
+    second = demo_copy(tmp_path, "Second.xlsx")
+    assert window.open_file(demo)
+    assert window.open_file(second)
+    window.refresh_recent_files()
+    menu = window.actions_.recent_menu
+    labels = [a.text() for a in menu.actions() if a.text()]
+    assert labels[0].endswith("Second.xlsx") and labels[1].endswith("Demo.xlsx")
+    menu.actions()[1].trigger()
+    assert window.doc.path == demo
+    window.close_document()
+    assert window.pages.currentIndex() == 0
+    assert window.recent_layout.count() >= 3  # caption + two recent workbooks
+
+
+def test_missing_recent_file_is_explained_and_forgotten(window, tmp_path, answers):
+    gone = tmp_path / "gone.xlsx"
+    settings.RECENT_FILES.set([str(gone)])
+    assert not window.open_file(gone)
+    assert answers.errors and "gone.xlsx" in answers.errors[0][1]
+    assert settings.RECENT_FILES.get() == []
+
+
+def test_sheet_picker_when_several_sheets_hold_students(window, tmp_path, answers):
+    rows = [["SIS User ID", "New Login", "Password"], ["0045510", "ava.k", "sunny-apple-7"]]
+    more = [
+        ["SIS User ID", "New Login", "Password"],
+        ["0045511", "liam.o", "green-frog-42"],
+        ["0045512", "zoe.d", "blue-kite-19"],
+    ]
+    path = write_xlsx(tmp_path / "two.xlsx", {"Class A": rows, "Class B": more})
+    answers.sheet = None
+    assert not window.open_file(path)  # cancelled in the picker
+    assert asked(answers, "sheet") == [["Class A", "Class B"]]
+    answers.sheet = "Class B"
+    assert window.open_file(path)
+    assert window.doc.sheet == "Class B" and window.table_model.rowCount() == 2
+
+
+def test_edit_rechecks_at_once_and_undo_redo(window, demo, qtbot):
+    window.open_file(demo)
+    short = next(i for i, r in enumerate(window.doc.table.rows) if "cat7" in r.cells)
+    pw = col(window, Role.PASSWORD)
+    assert window.table_model.findings.severity(short, pw) is not None
+    index = window.proxy.proxy_index_for(short, pw)
+    assert window.proxy.setData(index, "long-enough-44")
+    qtbot.waitUntil(lambda: window.table_model.findings.severity(short, pw) is None, timeout=5000)
+    assert window.isWindowModified()
+    window.actions_.undo.trigger()
+    assert cell(window, short, Role.PASSWORD) == "cat7"
+    qtbot.waitUntil(lambda: window.table_model.findings.severity(short, pw) is not None)
+    assert not window.isWindowModified()
+    window.actions_.redo.trigger()
+    assert cell(window, short, Role.PASSWORD) == "long-enough-44"
+
+
+def test_paste_a_block_from_excel_is_one_undo_step(window, demo):
+    window.open_file(demo)
+    login = col(window, Role.NEW_LOGIN)
+    window.select_cell(0, login)
+    QGuiApplication.clipboard().setText("a.one\tpass-word-1\r\nb.two\tpass-word-2\r\n")
+    assert window.paste() == 4
+    assert cell(window, 0, Role.NEW_LOGIN) == "a.one"
+    assert cell(window, 1, Role.PASSWORD) == "pass-word-2"
+    assert window.undo_stack.count() == 1
+    window.undo_stack.undo()
+    assert cell(window, 0, Role.NEW_LOGIN) == "ava.k"
+    assert cell(window, 1, Role.PASSWORD) == "green-frog-42"
+
+
+def test_paste_one_value_fills_the_selection(window, demo):
+    window.open_file(demo)
+    action = col(window, Role.ACTION)
+    window.select_cell(0, action, extend_to=(3, action))
+    assert window.paste_text("Create") == 4
+    assert [cell(window, r, Role.ACTION) for r in range(4)] == ["Create"] * 4
+
+
+def test_fill_down(window, demo):
+    window.open_file(demo)
+    teacher = window.doc.table.headers.index("Teacher")
+    window.select_cell(0, teacher, extend_to=(5, teacher))
+    assert window.fill_down() == 5
+    assert {window.doc.table.rows[r].cells[teacher] for r in range(6)} == {"Ms. Patel"}
+    window.actions_.undo.trigger()
+    assert window.doc.table.rows[5].cells[teacher] == "Mr. Okafor"
+    window.select_cell(4, teacher)  # one cell: copies the cell above, as Excel does
+    assert window.fill_down() == 1
+    assert window.doc.table.rows[4].cells[teacher] == "Ms. Patel"
+    assert window.doc.table.rows[5].cells[teacher] == "Mr. Okafor"
+
+
+def test_copy_selection_as_tab_separated_text(window, demo):
+    window.open_file(demo)
+    window.select_cell(0, 0, extend_to=(1, 1))
+    assert window.copy_selection() == "Ava\tKowalski\nLiam\tO'Brien\n"
+    assert QGuiApplication.clipboard().text() == "Ava\tKowalski\nLiam\tO'Brien\n"
+
+
+def test_editing_a_done_row_clears_its_status(window, demo):
+    window.open_file(demo)
+    window.table_model.apply_results([RowResult(0, Status.CREATED, "", "9001", "t")])
+    window.table_model.flush_results()
+    index = window.proxy.proxy_index_for(0, col(window, Role.PASSWORD))
+    window.proxy.setData(index, "brand-new-pass-1")
+    assert window.doc.table.status(0) == ""
+    window.undo_stack.undo()
+    assert window.doc.table.status(0) == "Created"
+
+
+def test_filters_and_search(window, demo, qtbot):
+    window.open_file(demo)
+    total = window.proxy.rowCount()
+    window.filter_buttons[RowFilter.PROBLEMS].click()
+    problems = window.proxy.rowCount()
+    assert 0 < problems < total
+    expected = f"Showing {problems} of {total} rows"
+    qtbot.waitUntil(lambda: window.count_label.text() == expected, timeout=5000)
+    assert window.filter_buttons[RowFilter.PROBLEMS].text() == f"Problems ({problems})"
+    window.table_model.apply_results(
+        [RowResult(0, Status.CREATED), RowResult(1, Status.FAILED, "no")]
+    )
+    window.table_model.flush_results()
+    window.actions_.filters[RowFilter.DONE].trigger()
+    assert window.proxy.rowCount() == 1
+    assert window.filter_buttons[RowFilter.DONE].isChecked()
+    window.actions_.filters[RowFilter.NOT_DONE].trigger()
+    assert window.proxy.rowCount() == total - 1
+    window._update_counts()
+    choices = [window.status_filter.itemText(i) for i in range(window.status_filter.count())]
+    assert "Failed" in choices
+    window.status_filter.setCurrentText("Failed")
+    window._status_filter_chosen(window.status_filter.currentIndex())
+    assert window.proxy.rowCount() == 1 and window.proxy.table_row(0) == 1
+    window.set_row_filter(RowFilter.ALL)
+    window.search_box.setText("haddad")
+    assert window.proxy.rowCount() == 4
+    window._update_counts()
+    assert window.count_label.text() == f"Showing 4 of {total} rows"
+    window.search_box.clear()
+    assert window.proxy.rowCount() == total
+
+
+def test_problems_list_jumps_to_the_cell_even_when_filtered_out(window, demo):
+    window.open_file(demo)
+    window.set_row_filter(RowFilter.DONE)
+    assert window.proxy.rowCount() == 0
+    dock = window.problems_dock
+    first = dock.list_model.index(0)
+    finding = dock.list_model.finding(0)
+    assert dock.list_model.data(first).startswith(
+        f"Row {window.doc.table.rows[finding.row].sheet_row}"
+    )
+    dock.view.activated.emit(first)
+    assert window.proxy.mode is RowFilter.ALL
+    current = window.view.currentIndex()
+    assert window.proxy.table_row(current.row()) == finding.row
+    assert current.column() == finding.column
+
+
+def test_passwords_masked_until_shown(window, demo):
+    window.open_file(demo)
+    index = window.proxy.proxy_index_for(0, col(window, Role.PASSWORD))
+    assert index.data() == PASSWORD_MASK
+    window.actions_.show_passwords.setChecked(True)
+    assert index.data() == "sunny-apple-7"
+    assert settings.MASK_PASSWORDS.get() is False
+    window.actions_.show_passwords.setChecked(False)
+    assert index.data() == PASSWORD_MASK
+
+
+def test_save_writes_edits_into_the_workbook(window, demo, qtbot):
+    window.open_file(demo)
+    window.proxy.setData(window.proxy.proxy_index_for(7, col(window, Role.NEW_LOGIN)), "oliver.s")
+    window.table_model.apply_results([RowResult(0, Status.CREATED, "", "777", "t")])
+    window.mark_results_unsaved()
+    with qtbot.waitSignal(window.saved, timeout=10_000) as signal:
+        assert window.save()
+    assert signal.args == [str(demo)]
+    assert not window.is_modified and not window.isWindowModified()
+    assert read_column(demo, "New Login")[7] == "oliver.s"
+    assert read_column(demo, "Status")[0] == "Created"
+
+
+def test_save_to_a_locked_workbook_retries_after_excel_closes(window, demo, answers):
+    window.open_file(demo)
+    window.table_model.apply_results([RowResult(0, Status.CREATED, "", "777", "t")])
+    window.mark_results_unsaved()
+    owner = lock_files(demo)[0]
+    assert owner.name == f"~${demo.name}"
+    owner.write_text("someone")
+    answers.locked = []  # first: Cancel
+    assert not window.save()
+    assert window.is_modified and window.doc.table.status(0) == "Created"
+    assert len(asked(answers, "locked")) == 1
+
+    def close_excel_then_retry(parent, message):
+        answers.asked.append(("locked", message))
+        owner.unlink()
+        return "retry"
+
+    window.ask_locked = close_excel_then_retry
+    assert window.save()
+    assert "Excel" in asked(answers, "locked")[-1] or asked(answers, "locked")[-1]
+    assert read_column(demo, "Status")[0] == "Created"
+    assert not window.is_modified
+
+
+def test_locked_workbook_save_as_elsewhere(window, demo, tmp_path, answers):
+    window.open_file(demo)
+    window.table_model.apply_results([RowResult(2, Status.UPDATED, "", "5", "t")])
+    window.mark_results_unsaved()
+    lock_files(demo)[0].write_text("x")
+    other = tmp_path / "elsewhere.xlsx"
+    answers.locked = ["save_as"]
+    answers.save_path = str(other)
+    assert window.save()
+    assert window.doc.path == other
+    assert read_column(other, "Status")[2] == "Updated"
+
+
+def test_close_with_unsaved_changes_asks(window, demo, answers):
+    window.open_file(demo)
+    window.proxy.setData(window.proxy.proxy_index_for(0, 0), "Avery")
+    answers.unsaved = "cancel"
+    assert not window.close()
+    assert asked(answers, "unsaved") == ["edits"]
+    answers.unsaved = "save"
+    assert window.close()
+    assert read_column(demo, "First Name")[0] == "Avery"
+
+
+def test_opening_another_workbook_asks_about_unsaved_results(window, demo, tmp_path, answers):
+    window.open_file(demo)
+    window.table_model.apply_results([RowResult(0, Status.CREATED)])
+    window.mark_results_unsaved()
+    answers.unsaved = "cancel"
+    assert not window.open_file(demo_copy(tmp_path, "Other.xlsx"))
+    assert window.doc.path == demo
+    assert asked(answers, "unsaved") == ["results"]
+
+
+def test_unreadable_file_gives_a_plain_message(window, tmp_path, answers):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"not a zip")
+    assert not window.open_file(bad)
+    _title, message = answers.errors[-1]
+    assert "Traceback" not in message and message
+
+
+def test_ten_thousand_rows_open_and_filter(window, tmp_path):
+    rows = [["SIS User ID", "New Login", "Password", "Teacher"]]
+    rows += [
+        [f"9{i:07d}", f"s{i}", "" if i % 10 == 0 else "long-pass-word", "T"] for i in range(10_000)
+    ]
+    path = write_xlsx(tmp_path / "big.xlsx", {"Students": rows})
+    assert window.open_file(path)
+    assert window.proxy.rowCount() == 10_000
+    window.set_row_filter(RowFilter.PROBLEMS)
+    problems = len(window.table_model.findings.rows_with_problems())
+    assert window.proxy.rowCount() == problems >= 1_000  # every tenth row lacks a password
+    window.set_row_filter(RowFilter.ALL)
+    window.search_box.setText("s9999")
+    assert [window.proxy.table_row(r) for r in range(window.proxy.rowCount())] == [9999]
+
+
+def test_toolbar_and_menus_have_shortcuts(window):
+    a = window.actions_
+    for action in (
+        a.open,
+        a.save,
+        a.save_as,
+        a.undo,
+        a.redo,
+        a.paste,
+        a.fill_down,
+        a.show_passwords,
+        a.check,
+        a.run,
+        a.stop,
+        a.connect,
+        a.find,
+    ):
+        assert not action.shortcut().isEmpty(), action.text()
+    titles = [
+        m.title().replace("&", "")
+        for m in window.menuBar().findChildren(type(a.recent_menu))
+        if m.title()
+    ]
+    for name in ("File", "Edit", "View", "Canvas", "Help"):
+        assert name in titles
+    assert not a.undo_run.isVisible()
+
+
+def test_demo_button_opens_demo_and_connects_to_the_practice_sandbox(window):
+    assert window.open_demo()
+    assert window.doc is not None and window.doc.path.name == "Demo workbook.xlsx"
+    assert window.connection is not None and window.connection.sandbox is not None
+    assert window.banner.isVisible() and "PRACTICE" in window.banner.text()
+    assert Path(window.doc.path).exists()

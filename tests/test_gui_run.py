@@ -1,0 +1,215 @@
+"""Check with Canvas, Run, Stop and restore from the journal, against the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from gui_window_support import (
+    Answers,
+    asked,
+    close_window,
+    demo_copy,
+    make_window,
+    read_column,
+    write_xlsx,
+)
+
+from core.journal import Journal, workbook_key_for
+from core.model import Role, Status
+from core.workbook import open_workbook
+from core.workbook_doc import lock_files
+from gui.connection import start_sandbox_connection
+from gui.filter_proxy import RowFilter
+
+RUN_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def answers():
+    return Answers()
+
+
+@pytest.fixture
+def window(qtbot, answers):
+    win = make_window(qtbot, answers)
+    yield win
+    close_window(win)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    return demo_copy(tmp_path)
+
+
+def col(window, role: Role) -> int:
+    found = window.table_model.column_for(role)
+    assert found is not None
+    return found
+
+
+def row_of(window, first_name: str) -> int:
+    return next(i for i, r in enumerate(window.doc.table.rows) if r.cells[0] == first_name)
+
+
+def fix_demo_problems(window) -> None:
+    """Make the demo's broken rows sendable, the way staff would in the grid."""
+    model = window.table_model
+    login, pw, sis = (col(window, r) for r in (Role.NEW_LOGIN, Role.PASSWORD, Role.SIS_USER_ID))
+    model.setData(model.index(row_of(window, "Noah"), pw), "long-enough-12")
+    model.setData(model.index(row_of(window, "Oliver"), login), "oliver.s")
+    model.setData(model.index(row_of(window, "Yuki"), login), "yuki.t")
+    model.setData(model.index(row_of(window, "Ethan"), sis), "0099999")  # nobody has it
+    window.check_offline()
+
+
+def statuses(window) -> dict[str, str]:
+    return {r.cells[0]: window.doc.table.status(i) for i, r in enumerate(window.doc.table.rows)}
+
+
+def test_check_with_canvas_shows_ready_already_exists_and_failed(window, demo, qtbot, answers):
+    window.set_connection(start_sandbox_connection())
+    assert window.open_file(demo)
+    fix_demo_problems(window)
+    with qtbot.waitSignal(window.check_finished, timeout=RUN_TIMEOUT_MS) as done:
+        assert window.check_with_canvas()
+    summary = done.args[0]
+    assert summary is not None
+    found = statuses(window)
+    assert found["Ava"] == "Ready"
+    assert found["Chloé"] == "Already exists"
+    assert found["Ethan"] == "Failed"
+    assert window.doc.table.value(row_of(window, "Ethan"), Role.MESSAGE)
+    assert asked(answers, "confirm") == []  # a check changes nothing: no confirmation
+    assert asked(answers, "summary") == []
+    assert not window.table_model.read_only
+    # nothing was written to Canvas: a real run still creates Ava's login
+    window.set_row_filter(RowFilter.STATUS, "Ready")
+    assert window.proxy.rowCount() == summary.count(Status.READY)
+
+
+def test_check_without_a_connection_asks_to_connect(window, demo, answers):
+    window.open_file(demo)
+    assert not window.check_with_canvas()
+    assert asked(answers, "connect") == [None]
+
+
+def test_run_confirms_sends_saves_and_summarises(window, demo, qtbot, answers):
+    window.set_connection(start_sandbox_connection())
+    window.open_file(demo)
+    fix_demo_problems(window)
+    answers.confirm = False
+    assert not window.run_changes()
+    assert len(asked(answers, "confirm")) == 1
+    assert window.doc.table.status(0) == ""
+    answers.confirm = True
+    answers.show_failed = True
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as done:
+        assert window.run_changes()
+        assert window.table_model.read_only  # no edits while it runs
+    summary = done.args[0]
+    assert summary.count(Status.CREATED) >= 10
+    found = statuses(window)
+    assert found["Ava"] == "Created"
+    assert found["Henry"] == "Deleted"
+    assert found["Isla"] == "Updated"
+    assert found["Ethan"] == "Failed"
+    assert window.doc.table.value(row_of(window, "Ava"), Role.CANVAS_LOGIN_ID)
+    # saved back into the workbook at the end
+    assert not window.is_modified
+    assert read_column(demo, "Status")[row_of(window, "Ava")] == "Created"
+    ((shown_summary, saved_to),) = asked(answers, "summary")
+    assert shown_summary is summary and saved_to == str(demo)
+    # "Show failed rows" filters the grid
+    assert window.proxy.mode is RowFilter.STATUS and window.proxy.status == "Failed"
+    assert window.proxy.rowCount() == summary.count(Status.FAILED)
+    assert not window.table_model.read_only
+    # running again changes nothing: every done row is left alone
+    answers.asked.clear()
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as again:
+        assert window.run_changes()
+    assert again.args[0].count(Status.CREATED) == 0
+
+
+def test_stop_mid_run_keeps_every_result_and_leaves_unsent_rows(window, tmp_path, qtbot):
+    rows = [["Canvas User ID", "New Login", "Password"]]
+    rows += [[str(101 + (i % 18)), f"stop.test.{i}", "long-enough-pass"] for i in range(120)]
+    path = write_xlsx(tmp_path / "many.xlsx", {"Students": rows})
+    connection = start_sandbox_connection(latency=0.15)
+    window.set_connection(connection)
+    window.open_file(path)
+    window.check_offline()
+    assert len(window.table_model.findings) == 0
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as done:
+        assert window.run_changes()
+        qtbot.waitUntil(
+            lambda: any(window.doc.table.status(i) for i in range(len(window.doc.table.rows))),
+            timeout=RUN_TIMEOUT_MS,
+        )
+        window.stop_run()
+        assert window.progress_panel.stop_button.text().startswith("Stopping")
+    summary = done.args[0]
+    assert summary.cancelled
+    table = window.doc.table
+    finished = {r.row for r in summary.results}
+    assert 0 < len(finished) < 120
+    for index in range(len(table.rows)):
+        if index in finished:
+            assert table.status(index) == "Created"
+        else:
+            assert table.status(index) == ""  # never sent: unchanged
+    assert read_column(path, "Status").count("Created") == len(finished)
+    in_canvas = [
+        login["unique_id"]
+        for login in connection.sandbox.state.all_active_logins()
+        if login["unique_id"].startswith("stop.test.")
+    ]
+    assert len(in_canvas) == len(finished)  # every login Canvas made has its result
+
+
+def test_results_survive_a_locked_workbook_at_the_end_of_a_run(window, demo, qtbot, answers):
+    window.set_connection(start_sandbox_connection())
+    window.open_file(demo)
+    fix_demo_problems(window)
+    owner = lock_files(demo)[0]
+    owner.write_text("excel")
+    answers.locked = ["cancel"]
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS):
+        window.run_changes()
+    assert len(asked(answers, "locked")) == 1
+    assert window.is_modified
+    assert window.doc.table.status(row_of(window, "Ava")) == "Created"
+    owner.unlink()
+    assert window.save()
+    assert read_column(demo, "Status")[row_of(window, "Ava")] == "Created"
+
+
+def test_restore_unsaved_results_from_the_journal_on_open(qtbot, demo, answers):
+    # a run whose results never reached the file (the app stopped before saving)
+    first = make_window(qtbot, answers)
+    try:
+        first.set_connection(start_sandbox_connection())
+        first.open_file(demo)
+        fix_demo_problems(first)
+        first.save()
+        answers.locked = ["cancel"]
+        lock_files(demo)[0].write_text("excel")
+        with qtbot.waitSignal(first.run_finished, timeout=RUN_TIMEOUT_MS):
+            first.run_changes()
+        assert first.is_modified
+    finally:
+        close_window(first)
+    lock_files(demo)[0].unlink()
+    assert open_workbook(demo).table.status(0) == ""
+    assert Journal().unsaved_results(workbook_key_for(demo), open_workbook(demo).table)
+
+    answers.asked.clear()
+    second = make_window(qtbot, answers)
+    assert second.open_file(demo)
+    assert asked(answers, "restore")
+    assert second.doc.table.status(0) == "Created"
+    assert second.is_modified
+    assert second.save()
+    assert read_column(demo, "Status")[0] == "Created"
+    answers.asked.clear()
+    third = make_window(qtbot, answers)
+    assert third.open_file(demo)
+    assert asked(answers, "restore") == []  # saved now: nothing to restore
