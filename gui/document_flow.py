@@ -210,7 +210,8 @@ def read_document(window: MainWindow, path: Path, sheet: str | None) -> Workbook
     unclear = {role: cols for role, cols in doc.ambiguous.items() if role in INPUT_ROLES}
     if not unclear:
         return doc
-    remembered = mappings.recall(doc.table.headers)
+    file_headers = doc.table.headers[: doc.table.appended_from]
+    remembered = mappings.recall(file_headers)
     if remembered:
         return open_workbook(path, sheet, header_row=doc.table.header_row, mapping=remembered)
     lines = [

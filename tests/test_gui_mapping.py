@@ -1,0 +1,171 @@
+"""Choosing columns: the mapping dialog, remembered choices, and opening with them."""
+
+from __future__ import annotations
+
+import pytest
+from gui_window_support import Answers, asked, close_window, make_window, write_xlsx
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from core import mappings
+from core.model import Role
+from gui.mapping_dialog import MappingChoice, MappingDialog, column_letter, mapping_problem
+
+ODD_HEADERS = ["Pupil", "Class", "Pupil Number", "Username", "Secret"]
+ODD_ROWS = [
+    ["Ava K", "K", "0045510", "ava.k", "sunny-apple-7"],
+    ["Liam O", "K", "0045511", "liam.o", "green-frog-42"],
+]
+
+
+@pytest.fixture
+def answers():
+    return Answers()
+
+
+@pytest.fixture
+def window(qtbot, answers):
+    win = make_window(qtbot, answers)
+    yield win
+    close_window(win)
+
+
+def odd_workbook(folder, name="odd.xlsx"):
+    """Headers the contract does not know: the columns must be chosen by hand."""
+    title = [["Second logins for class K"], []]
+    return write_xlsx(folder / name, {"Sheet1": [*title, ODD_HEADERS, *ODD_ROWS]})
+
+
+def test_remember_and_recall_by_normalised_headers(tmp_path):
+    store = tmp_path / "m.json"
+    mapping = {Role.SIS_USER_ID: 2, Role.NEW_LOGIN: 3, Role.PASSWORD: 4}
+    assert mappings.recall(ODD_HEADERS, path=store) is None
+    mappings.remember(ODD_HEADERS, mapping, path=store)
+    assert mappings.recall(ODD_HEADERS, path=store) == mapping
+    # case, spaces, underscores and trailing blank headers do not matter
+    assert (
+        mappings.recall(["pupil", "CLASS", "pupil_number", "user name", "secret", ""], path=store)
+        == mapping
+    )
+    assert mappings.recall([*ODD_HEADERS[:4], "Other"], path=store) is None
+    mappings.forget(ODD_HEADERS, path=store)
+    assert mappings.recall(ODD_HEADERS, path=store) is None
+
+
+def test_recall_drops_columns_that_no_longer_exist(tmp_path):
+    store = tmp_path / "m.json"
+    mappings.remember(["A", "B"], {Role.SIS_USER_ID: 0, Role.NEW_LOGIN: 7}, path=store)
+    assert mappings.recall(["A", "B"], path=store) == {Role.SIS_USER_ID: 0}
+
+
+def test_damaged_store_is_ignored(tmp_path):
+    store = tmp_path / "m.json"
+    store.write_text("{not json")
+    assert mappings.recall(["A"], path=store) is None
+    mappings.remember(["A"], {Role.NEW_LOGIN: 0}, path=store)
+    assert mappings.recall(["A"], path=store) == {Role.NEW_LOGIN: 0}
+
+
+def test_mapping_problem_words():
+    assert "student" in mapping_problem({Role.NEW_LOGIN: 1})
+    assert "login" in mapping_problem({Role.SIS_USER_ID: 0})
+    assert "both" in mapping_problem({Role.SIS_USER_ID: 0, Role.NEW_LOGIN: 0})
+    assert mapping_problem({Role.SIS_USER_ID: 0, Role.NEW_LOGIN: 1}) == ""
+    assert [column_letter(i) for i in (0, 25, 26, 27)] == ["A", "Z", "AA", "AB"]
+
+
+def test_dialog_prefills_from_synonyms_and_validates(qtbot):
+    preview = [["Title"], [], ["Name", "Student ID", "Second Login", "New Password"]]
+    dialog = MappingDialog(preview, header_row=3)
+    qtbot.addWidget(dialog)
+    assert dialog.mapping() == {Role.SIS_USER_ID: 1, Role.NEW_LOGIN: 2, Role.PASSWORD: 3}
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled()
+    dialog.set_column(Role.NEW_LOGIN, None)
+    assert not ok.isEnabled() and dialog.problem.text()
+    dialog.set_column(Role.NEW_LOGIN, 1)  # same column as the student: refused
+    assert not ok.isEnabled() and "both" in dialog.problem.text()
+    dialog.set_column(Role.NEW_LOGIN, 2)
+    assert ok.isEnabled()
+    choice = dialog.choice()
+    assert choice.header_row == 3 and choice.remember
+    assert choice.headers[:3] == ["Name", "Student ID", "Second Login"]
+
+
+def test_dialog_header_row_can_be_changed(qtbot):
+    preview = [["SIS User ID", "New Login"], ["x", "y"], ["Other", "Thing"]]
+    dialog = MappingDialog(preview, header_row=3)
+    qtbot.addWidget(dialog)
+    assert dialog.mapping() == {}
+    dialog.header_row_spin.setValue(1)
+    assert dialog.mapping() == {Role.SIS_USER_ID: 0, Role.NEW_LOGIN: 1}
+
+
+def test_header_not_found_asks_for_columns_then_remembers(window, tmp_path, answers):
+    path = odd_workbook(tmp_path)
+    answers.mapping = None
+    assert not window.open_file(path)  # cancelled: nothing opened
+    ((preview, header_row, preset, message),) = asked(answers, "mapping")
+    assert header_row == 3 and preview[2][:5] == ODD_HEADERS and preset is None
+    assert "header" in message.lower()
+
+    answers.asked.clear()
+    answers.mapping = MappingChoice(
+        header_row=3,
+        mapping={Role.SIS_USER_ID: 2, Role.NEW_LOGIN: 3, Role.PASSWORD: 4},
+        remember=True,
+        headers=ODD_HEADERS,
+    )
+    assert window.open_file(path)
+    table = window.doc.table
+    assert table.columns[Role.NEW_LOGIN] == 3 and table.columns[Role.SIS_USER_ID] == 2
+    assert [r.cells[3] for r in table.rows] == ["ava.k", "liam.o"]
+    assert (
+        window.table_model.headerData(3, Qt.Orientation.Horizontal) == "New Login"
+    )  # role columns by role
+    assert (
+        window.table_model.headerData(0, Qt.Orientation.Horizontal) == "Pupil"
+    )  # teachers' columns as they are
+
+    # a second workbook with the same headers opens straight away
+    answers.asked.clear()
+    window.close_document()
+    other = odd_workbook(tmp_path, "odd-again.xlsx")
+    assert window.open_file(other)
+    assert asked(answers, "mapping") == []
+    assert window.doc.table.columns[Role.PASSWORD] == 4
+
+
+def test_not_remembered_when_unticked(window, tmp_path, answers):
+    path = odd_workbook(tmp_path)
+    answers.mapping = MappingChoice(
+        3, {Role.SIS_USER_ID: 2, Role.NEW_LOGIN: 3}, remember=False, headers=ODD_HEADERS
+    )
+    assert window.open_file(path)
+    window.close_document()
+    answers.asked.clear()
+    answers.mapping = None
+    assert not window.open_file(path)
+    assert len(asked(answers, "mapping")) == 1
+
+
+def test_ambiguous_role_asks_with_the_detected_columns_preset(window, tmp_path, answers):
+    headers = ["SIS User ID", "Student ID", "New Login", "Password"]
+    path = write_xlsx(
+        tmp_path / "twice.xlsx",
+        {"Students": [headers, ["0045510", "1", "ava.k", "sunny-apple-7"]]},
+    )
+    answers.mapping = MappingChoice(
+        1, {Role.SIS_USER_ID: 1, Role.NEW_LOGIN: 2, Role.PASSWORD: 3}, True, headers
+    )
+    assert window.open_file(path)
+    ((_preview, header_row, preset, message),) = asked(answers, "mapping")
+    assert header_row == 1
+    assert preset[Role.SIS_USER_ID] == 0 and preset[Role.NEW_LOGIN] == 2
+    assert "SIS User ID" in message
+    assert window.doc.table.columns[Role.SIS_USER_ID] == 1
+    window.close_document()
+    answers.asked.clear()
+    assert window.open_file(path)
+    assert asked(answers, "mapping") == []
+    assert window.doc.table.columns[Role.SIS_USER_ID] == 1
