@@ -80,6 +80,27 @@ _share = _number(float, 0, 1, "a number")
 _seconds = _number(float, 0, None, "a number of seconds")
 
 
+def diagnose_lines() -> list[str]:
+    """What IT staff and the packaged build's smoke test need to know about this install."""
+    from core import credentials, paths
+
+    usable, backend = credentials.keychain_status()
+    return [
+        f"{PROG} {core.__version__} (Python {sys.version.split()[0]}, {sys.platform})",
+        f"resources: {paths.resources_dir()}",
+        f"data (journal): {paths.data_dir()}",
+        f"config (profiles): {paths.config_dir()}",
+        f"logs: {paths.log_dir()}",
+        f"keyring backend: {backend} ({'usable' if usable else 'unusable'})",
+    ]
+
+
+class _DiagnoseAction(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        print("\n".join(diagnose_lines()))
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -88,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(or from a saved profile with --profile).",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {core.__version__}")
+    parser.add_argument("--diagnose", action=_DiagnoseAction, nargs=0, help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     check = commands.add_parser("check", help="check a workbook offline; writes nothing")

@@ -290,3 +290,12 @@ def test_a_sub_account_stops_the_run_with_exit_3(capsys, demo, sandbox, token_en
     assert "main (root) Canvas account" in err
     assert sandbox.state.write_log == []
     assert demo.read_bytes() == before
+
+
+def test_diagnose_names_the_folders_and_the_keyring_backend(capsys, _private_app_home):
+    code, out, _ = call(capsys, "--diagnose")
+    assert code == 0
+    assert f"canvas-logins-cli {core.__version__}" in out
+    assert f"data (journal): {_private_app_home / 'data'}" in out
+    # tests/conftest.py selects keyring's null backend, which cannot keep a token
+    assert "keyring backend:" in out and "(unusable)" in out
