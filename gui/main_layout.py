@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.model import OUTPUT_ROLES
 from core.paths import resource_path
 from gui import main_actions, settings, theme_colors
 from gui.delegates import install_delegates
@@ -39,6 +40,14 @@ if TYPE_CHECKING:
 MAX_COLUMN_WIDTH = 280
 MIN_COLUMN_WIDTH = 64
 ANY_STATUS = "Any status"
+#: The chosen filter stands out in the theme's highlight colour (light and dark alike).
+FILTER_BUTTON_STYLE = (
+    "QToolButton { padding: 3px 10px; border: 1px solid palette(mid); border-radius: 4px;"
+    " background: palette(button); }"
+    "QToolButton:hover { border-color: palette(highlight); }"
+    "QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
+    " border-color: palette(highlight); }"
+)
 
 
 def build_body(w: MainWindow) -> None:
@@ -65,14 +74,14 @@ def build_empty_page(w: MainWindow) -> QWidget:
     layout = QVBoxLayout(page)
     layout.addStretch(2)
     icon = QLabel(page)
-    icon.setPixmap(
-        QPixmap(str(resource_path("icon.png"))).scaled(
-            88,
-            88,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
+    ratio = w.devicePixelRatioF()
+    pixmap = QPixmap(str(resource_path("icon-256.png")))
+    size = round(88 * ratio)
+    pixmap = pixmap.scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
     )
+    pixmap.setDevicePixelRatio(ratio)
+    icon.setPixmap(pixmap)
     icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
     layout.addWidget(icon)
     title = QLabel("Open a workbook to start", page)
@@ -146,6 +155,8 @@ def build_grid_page(w: MainWindow) -> QWidget:
         button.setAutoRaise(False)
         button.setAccessibleName(f"Show {mode.value.lower()}")
         button.setMinimumHeight(26)
+        button.setObjectName("FilterButton")
+        button.setStyleSheet(FILTER_BUTTON_STYLE)
         button.clicked.connect(lambda _c=False, m=mode: w.set_row_filter(m))
         w.filter_group.addButton(button)
         w.filter_buttons[mode] = button
@@ -275,11 +286,20 @@ def refresh_recent_files(w: MainWindow) -> None:
         w.recent_layout.addWidget(link, 0, Qt.AlignmentFlag.AlignHCenter)
 
 
-def fit_columns(w: MainWindow) -> None:
-    w.view.resizeColumnsToContents()
+def fit_columns(w: MainWindow, columns: list[int] | None = None) -> None:
+    """Columns as wide as their text (sampled by Qt), within sensible bounds."""
     header = w.view.horizontalHeader()
-    for col in range(w.table_model.columnCount()):
+    wanted = range(w.table_model.columnCount()) if columns is None else columns
+    for col in wanted:
+        w.view.resizeColumnToContents(col)
         width = header.sectionSize(col)
         header.resizeSection(col, max(MIN_COLUMN_WIDTH, min(MAX_COLUMN_WIDTH, width + 12)))
-    if w.table_model.findings.findings:
+    if columns is None and w.table_model.findings.findings:
         w.problems_dock.show()
+
+
+def fit_output_columns(w: MainWindow) -> None:
+    """Fit Status, Message, ... after results arrived (they start out empty)."""
+    model = w.table_model
+    columns = [model.column_for(role) for role in OUTPUT_ROLES]
+    fit_columns(w, [col for col in columns if col is not None])

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import APP_NAME
+from core.model import Role
 from core.paths import data_dir, resource_path
 from core.rules import check_table
 from gui import document_flow, main_actions, main_layout, settings
@@ -411,6 +412,9 @@ class MainWindow(QMainWindow):
     def set_passwords_visible(self, visible: bool) -> None:
         self._model.mask_passwords = not visible
         settings.MASK_PASSWORDS.set(not visible)
+        password_col = self._model.column_for(Role.PASSWORD)
+        if password_col is not None:
+            main_layout.fit_columns(self, [password_col])
         if self._proxy.search:
             self._proxy.refilter()
 
@@ -503,6 +507,9 @@ class MainWindow(QMainWindow):
 
     def _fit_columns(self) -> None:
         main_layout.fit_columns(self)
+
+    def fit_output_columns(self) -> None:
+        main_layout.fit_output_columns(self)
 
     def _update_title(self) -> None:
         if self._doc is None:

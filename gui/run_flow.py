@@ -99,7 +99,6 @@ class RunFlow(QObject):
         )
         w.progress_panel.start(total, title)
         w.progress_panel.show()
-        w.run_state_changed()
         options = RunOptions(
             account_id=connection.account_id,
             dry_run=dry_run,
@@ -126,6 +125,7 @@ class RunFlow(QObject):
 
         w.statusBar().showMessage(title)
         self.job.start(job)
+        w.run_state_changed()
 
     # ----- stopping --------------------------------------------------------------------
     def stop(self) -> None:
@@ -160,6 +160,7 @@ class RunFlow(QObject):
         w.table_model.read_only = False
         w.progress_panel.finish(summary)
         w.run_state_changed()
+        w.fit_output_columns()
         w.check_offline()
         if stop_message:
             w.show_error(w, "Canvas stopped the run", stop_message)

@@ -417,3 +417,27 @@ def test_demo_button_opens_demo_and_connects_to_the_practice_sandbox(window):
     assert window.connection is not None and window.connection.sandbox is not None
     assert window.banner.isVisible() and "PRACTICE" in window.banner.text()
     assert Path(window.doc.path).exists()
+
+
+def test_production_connection_is_marked_in_the_window(window):
+    from core.profiles import Profile
+    from gui.connection import Connection
+
+    production = Connection(
+        profile=Profile("District", "https://district.instructure.com"),
+        token="secret-token-value",
+        client=None,
+        account_id=1,
+        account_name="District",
+        user_name="Office",
+        can_manage_logins=True,
+        production=True,
+        host="district.instructure.com",
+    )
+    window.set_connection(production)
+    assert window.banner.isVisible()
+    assert "PRODUCTION" in window.banner.text()
+    assert "district.instructure.com" in window.banner.text()
+    assert "secret-token-value" not in window.banner.text()
+    window.set_connection(None)
+    assert not window.banner.isVisible()

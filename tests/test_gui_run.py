@@ -144,6 +144,8 @@ def test_stop_mid_run_keeps_every_result_and_leaves_unsent_rows(window, tmp_path
             lambda: any(window.doc.table.status(i) for i in range(len(window.doc.table.rows))),
             timeout=RUN_TIMEOUT_MS,
         )
+        assert window.actions_.stop.isEnabled() and not window.actions_.run.isEnabled()
+        assert not window.actions_.save.isEnabled()
         window.stop_run()
         assert window.progress_panel.stop_button.text().startswith("Stopping")
     summary = done.args[0]
