@@ -129,6 +129,41 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", metavar="PATH", help="save to this file instead")
     run.add_argument("--profile", metavar="NAME", help="use a profile saved in the app")
     run.add_argument("--min-password-length", type=_positive, default=None, metavar="N")
+    run.add_argument(
+        "--method",
+        choices=("api", "sis-import"),
+        default="api",
+        help="api: one call per row (default, best for small batches); sis-import: the new "
+        "logins as one Canvas SIS import (for large batches; sets passwords on new logins only)",
+    )
+    run.add_argument(
+        "--login-sis-pattern",
+        metavar="PATTERN",
+        help="Login SIS ID for rows without one, sis-import only (default {sis_user_id}-L2)",
+    )
+
+    export_sis = commands.add_parser(
+        "export-sis", help="write logins.csv of the Create rows for a SIS import by hand"
+    )
+    export_sis.add_argument("workbook", metavar="WORKBOOK")
+    export_sis.add_argument("--output", required=True, metavar="PATH", help="e.g. logins.csv")
+    export_sis.add_argument("--sheet", metavar="NAME")
+    export_sis.add_argument("--login-sis-pattern", metavar="PATTERN")
+    export_sis.add_argument("--min-password-length", type=_positive, default=None, metavar="N")
+
+    undo = commands.add_parser("undo", help="remove the logins the last run created")
+    undo.add_argument("workbook", metavar="WORKBOOK")
+    undo.add_argument("--url", metavar="URL", help="the Canvas address, https://...")
+    undo.add_argument("--account", type=_positive, metavar="ID", help="root account id")
+    undo.add_argument("--sheet", metavar="NAME")
+    undo.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
+    undo.add_argument(
+        "--per-login", action="store_true", help="never use Canvas's restore of a SIS import"
+    )
+    undo.add_argument("--concurrency", type=_positive, default=None, metavar="N")
+    undo.add_argument("--output", metavar="PATH", help="save to this file instead")
+    undo.add_argument("--profile", metavar="NAME", help="use a profile saved in the app")
+    undo.add_argument("--min-password-length", type=_positive, default=None, help=argparse.SUPPRESS)
 
     sandbox = commands.add_parser("sandbox", help="run the built-in practice Canvas")
     sandbox.add_argument("--port", type=_port, default=8080, metavar="N", help="default 8080")
@@ -357,7 +392,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         with client, _ctrl_c_cancels(cancel):
             try:
-                summary = execute(
+                summary = _runner_for(args)(
                     plan,
                     client,
                     options,
@@ -486,7 +521,41 @@ def cmd_sandbox(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 # --- entry point --------------------------------------------------------------------------
 
-_COMMANDS = {"check": cmd_check, "run": cmd_run, "sandbox": cmd_sandbox}
+
+def _runner_for(args: argparse.Namespace) -> Any:
+    """``execute`` for the API method; the SIS import's runner for ``--method sis-import``."""
+    if getattr(args, "method", "api") != "sis-import":
+        return execute
+    from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN, PatternError, check_pattern
+    from core.sis_run import ImportSettings, run_by_import
+
+    try:
+        pattern = check_pattern(args.login_sis_pattern or DEFAULT_LOGIN_SIS_PATTERN)
+    except PatternError as exc:
+        raise UsageProblem(str(exc)) from None
+    settings = ImportSettings(login_sis_pattern=pattern)
+    return lambda *a, **kw: run_by_import(*a, settings=settings, **kw)
+
+
+def cmd_export_sis(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from core.sis_export import cmd_export_sis as export
+
+    return export(args, out, err, cli=sys.modules[__name__])
+
+
+def cmd_undo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from core.undo import cmd_undo as undo
+
+    return undo(args, out, err, cli=sys.modules[__name__])
+
+
+_COMMANDS = {
+    "check": cmd_check,
+    "run": cmd_run,
+    "sandbox": cmd_sandbox,
+    "export-sis": cmd_export_sis,
+    "undo": cmd_undo,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -343,9 +343,10 @@ def export_logins_csv(
     )
 
 
-def cmd_export_sis(args: Any, out: TextIO, err: TextIO) -> int:
+def cmd_export_sis(args: Any, out: TextIO, err: TextIO, cli: Any = None) -> int:
     """``canvas-logins-cli export-sis WORKBOOK --output logins.csv`` (see core.cli)."""
-    from core import cli
+    if cli is None:  # the command line passes itself (it may run as __main__)
+        from core import cli
 
     try:
         pattern = check_pattern(args.login_sis_pattern or DEFAULT_LOGIN_SIS_PATTERN)

@@ -24,17 +24,14 @@ every row as sent before the upload and answered after, exactly like an API run.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from core.canvas_errors import (
     CanvasError,
@@ -46,13 +43,23 @@ from core.canvas_errors import (
     describe_error,
 )
 from core.model import Action, CancelToken, Progress, ProgressCallback, RowResult, Status, login_key
+from core.paced import paced_each
 from core.pacing import AdaptiveLimiter, Backoff, Cancelled, RetryPolicy
 from core.plan import Plan, now_local
 from core.runner import CanvasUnavailable, RunOptions, RunSummary, execute
 from core.runner_ops import RowContext, StopRun
 from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN, CsvRow, LoginsCsv, build_logins_csv
+from core.sis_warnings import (
+    ImportWarning,
+    is_taken,
+    map_warnings,
+    parse_errors_csv,
+    plain_warning,
+)
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 __all__ = [
     "API_METHOD",
@@ -60,11 +67,9 @@ __all__ = [
     "IMPORT_PERMISSION",
     "IMPORT_RECOMMENDED_FROM",
     "PASSWORD_NOTE",
+    "UPDATED_BY_IMPORT",
     "ImportSettings",
-    "ImportWarning",
-    "map_warnings",
     "method_advice",
-    "plain_warning",
     "recommended_method",
     "run_by_import",
 ]
@@ -81,6 +86,9 @@ PASSWORD_NOTE = (
     "the password of a login that already exists; use the API method (an Update row) "
     "for that."
 )
+
+#: In the message of an Already exists row whose login the import changed (undo: no restore).
+UPDATED_BY_IMPORT = "the import set its name to"
 
 _NOT_FINAL = frozenset({"initializing", "created", "importing", "cleanup_batch"})
 _FAILED = frozenset({"failed", "failed_with_messages", "aborted"})
@@ -113,93 +121,6 @@ class ImportSettings:
     poll_cap: float = 5.0
     #: Stop waiting after this long (Canvas carries on; run again to read the outcome).
     wait_limit: float = 4 * 3600.0
-
-
-@dataclass(frozen=True)
-class ImportWarning:
-    message: str
-    line: int | None = None  # the row number Canvas gives (the header is line 1)
-
-
-# --- warnings back to rows ----------------------------------------------------------------
-
-_SIS_ID_NAMED = re.compile(r"SIS ID (\S+)")
-_LOGIN_NAMED = re.compile(r"login of (\S+)")
-
-
-def _named_rows(built: LoginsCsv, message: str) -> set[int]:
-    by_sis = {row.user_id.casefold(): i for i, row in enumerate(built.rows)}
-    by_login = {login_key(row.login_id): i for i, row in enumerate(built.rows)}
-    named: set[int] = set()
-    for token in _SIS_ID_NAMED.findall(message):
-        for text in (token, token.rstrip(",.;:")):
-            if text.casefold() in by_sis:
-                named.add(by_sis[text.casefold()])
-    for token in _LOGIN_NAMED.findall(message):
-        for text in (token, token.rstrip(",.;:")):
-            if login_key(text) in by_login:
-                named.add(by_login[login_key(text)])
-    return named
-
-
-def map_warnings(
-    built: LoginsCsv, warnings: list[ImportWarning]
-) -> tuple[dict[int, list[str]], list[ImportWarning]]:
-    """Warnings by index into ``built.rows``, and those no row could be found for.
-
-    The row number is tried first (header = line 1, as Canvas counts; one off is also
-    accepted), but only when it agrees with the SIS id or login the warning names;
-    a warning without a usable number goes to the one row it names.
-    """
-    mapped: dict[int, list[str]] = {}
-    unmapped: list[ImportWarning] = []
-    count = len(built.rows)
-    for warning in warnings:
-        named = _named_rows(built, warning.message)
-        index: int | None = None
-        if warning.line is not None:
-            for candidate in (warning.line - 2, warning.line - 1):
-                if 0 <= candidate < count and (not named or candidate in named):
-                    index = candidate
-                    break
-        if index is None and len(named) == 1:
-            index = next(iter(named))
-        if index is None:
-            unmapped.append(warning)
-            continue
-        mapped.setdefault(index, []).append(warning.message)
-    return mapped, unmapped
-
-
-def _is_taken(message: str) -> bool:
-    text = message.casefold()
-    return "already exists" in text and ("sis id" in text or "login of" in text)
-
-
-def plain_warning(message: str, row: CsvRow) -> str:
-    """Canvas's warning about ``row`` in words for office staff (no trailing period)."""
-    text = message.casefold()
-    op = row.operation
-    student = op.student_words if op is not None else "this row's student ID"
-    if "could not find the existing user" in text or "no existing user" in text:
-        return f"No student with {student} was found in Canvas"
-    if _is_taken(message):
-        return (
-            f"Login name '{row.login_id}' or Login SIS ID '{row.user_id}' already belongs "
-            "to another person in Canvas"
-        )
-    if "authentication provider" in text and "not found" in text:
-        return (
-            "Canvas has no sign-in method (authentication provider) "
-            f"'{row.authentication_provider_id}' on this account"
-        )
-    if "password" in text and ("too short" in text or "too_short" in text):
-        return "Canvas refused the password: it is too short"
-    if "password" in text:
-        return f"Canvas refused the password ({message.strip().rstrip('.')})"
-    if "no login_id" in text:
-        return "The row has no new login name"
-    return f"Canvas skipped this row: {message.strip().rstrip('.')}"
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -507,7 +428,7 @@ class _ImportRun:
         if url:
             try:
                 answer = self.ctx.call(lambda: self.client.get_url(url))
-                found = _parse_errors_csv(answer.text)
+                found = parse_errors_csv(answer.text)
                 if found:
                     return found
             except (StopRun, Cancelled):
@@ -564,7 +485,7 @@ class _ImportRun:
             messages = mapped.get(index)
             if not messages:
                 lookups.append((row, False))
-            elif any(_is_taken(m) for m in messages):
+            elif any(is_taken(m) for m in messages):
                 lookups.append((row, True))
             else:
                 words = "; ".join(dict.fromkeys(plain_warning(m, row) for m in messages))
@@ -631,7 +552,7 @@ class _ImportRun:
                 row.row,
                 Status.ALREADY_EXISTS,
                 f"The student already had this login (Login SIS ID '{row.user_id}') in "
-                f"Canvas; the import set its name to '{row.login_id}' and made no new login",
+                f"Canvas; {UPDATED_BY_IMPORT} '{row.login_id}' and made no new login",
                 str(login.get("id", "")),
                 stamp,
             )
@@ -655,57 +576,28 @@ class _ImportRun:
         report: _Reporter,
         message: str,
     ) -> bool:
-        """``fn`` over ``items`` on a paced pool; a StopRun ends it (raised after)."""
-        results: list[RowResult] = []
-        stop_error: StopRun | None = None
+        def on_fresh(fresh: list[RowResult]) -> None:
+            self._record(built, fresh)
+            self._add(report, fresh, message)
 
-        def work(item: tuple[CsvRow, bool]) -> RowResult | None:
-            if self.cancel.cancelled or stop.cancelled:
-                return None
-            try:
-                return fn(item)
-            except Cancelled:
-                return None
-            except StopRun:
-                stop.cancel()
-                raise
-            except Exception as exc:
-                if not isinstance(exc, CanvasError):
-                    log.exception("reading back sheet row %s", item[0].row)
-                return RowResult(
-                    item[0].row,
-                    Status.FAILED,
-                    "The import went through, but reading this login back failed: "
-                    f"{describe_error(exc).rstrip('.')}. Run again to check it.",
-                    "",
-                    now_local(),
-                )
+        def on_error(item: tuple[CsvRow, bool], exc: BaseException) -> RowResult:
+            return RowResult(
+                item[0].row,
+                Status.FAILED,
+                "The import went through, but reading this login back failed: "
+                f"{describe_error(exc).rstrip('.')}. Run again to check it.",
+                "",
+                now_local(),
+            )
 
-        stop = CancelToken()
-        workers = max(1, self.options.concurrency)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sis-read") as pool:
-            pending: set[Future] = {pool.submit(work, item) for item in items}
-            while pending:
-                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                fresh: list[RowResult] = []
-                for future in done:
-                    try:
-                        result = future.result()
-                    except StopRun as exc:
-                        stop_error = stop_error or exc
-                        continue
-                    if result is not None:
-                        fresh.append(result)
-                if stop.cancelled or self.cancel.cancelled:
-                    for future in pending:
-                        future.cancel()
-                if fresh:
-                    results.extend(fresh)
-                    self._record(built, fresh)
-                    self._add(report, fresh, message)
-        if stop_error is not None:
-            raise stop_error
-        return self.cancel.cancelled and len(results) < len(items)
+        return paced_each(
+            items,
+            fn,
+            concurrency=self.options.concurrency,
+            cancel=self.cancel,
+            on_fresh=on_fresh,
+            on_error=on_error,
+        )
 
 
 def _timestamp(text: Any) -> datetime | None:
@@ -716,17 +608,3 @@ def _timestamp(text: Any) -> datetime | None:
     except ValueError:
         return None
     return stamp if stamp.tzinfo is not None else None
-
-
-def _parse_errors_csv(text: str) -> list[ImportWarning]:
-    """The errors file's rows (``sis_import_id,file,message,row``) as warnings."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    found: list[ImportWarning] = []
-    for item in reader:
-        clean = {(k or "").strip().casefold(): (v or "").strip() for k, v in item.items()}
-        message = clean.get("message", "")
-        if not message:
-            continue
-        line_text = clean.get("row", "")
-        found.append(ImportWarning(message, int(line_text) if line_text.isdigit() else None))
-    return found
