@@ -9,7 +9,6 @@ tests (and the self-test) can answer them without dialogs.
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from core import APP_NAME
 from core.model import Role
-from core.paths import data_dir, resource_path
+from core.paths import resource_path
 from core.rules import check_table
 from gui import document_flow, main_actions, main_layout, settings
 from gui.filter_proxy import RowFilter, RowFilterProxy
@@ -192,11 +191,10 @@ class MainWindow(QMainWindow):
         """Open a fresh copy of the demo workbook; connect to the practice sandbox."""
         if not document_flow.confirm_discard(self):
             return False
-        folder = data_dir() / "demo"
-        folder.mkdir(parents=True, exist_ok=True)
-        copy = folder / "Demo workbook.xlsx"
+        from gui.first_start import demo_workbook_copy
+
         try:
-            shutil.copyfile(resource_path("demo.xlsx"), copy)
+            copy = demo_workbook_copy()
         except OSError as exc:
             self.show_error(self, "Cannot open the demo", f"The demo could not be copied ({exc}).")
             return False
@@ -327,12 +325,10 @@ class MainWindow(QMainWindow):
         previous = self._connection
         self._connection = connection
         if previous is not None and previous is not connection:
-            sandbox = getattr(previous, "sandbox", None)
-            if sandbox is not None:
-                try:
-                    sandbox.stop()
-                except Exception:
-                    log.exception("sandbox did not stop")
+            try:
+                previous.close()  # idempotent: ends its HTTP session, stops a private sandbox
+            except Exception:
+                log.exception("previous connection did not close")
         self._show_connection()
         if self._doc is not None:
             self.check_offline()

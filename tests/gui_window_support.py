@@ -80,9 +80,8 @@ def close_window(window) -> None:
         window.stop_run()
         window.run_flow.job.wait(30_000)
     connection = window.connection
-    sandbox = getattr(connection, "sandbox", None)
-    if sandbox is not None:
-        sandbox.stop()
+    if connection is not None:
+        connection.close()
 
 
 def demo_copy(folder: Path, name: str = "Demo.xlsx") -> Path:

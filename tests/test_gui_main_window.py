@@ -22,6 +22,7 @@ from core.model import Role, RowResult, Status
 from core.workbook_doc import lock_files
 from gui import settings
 from gui.filter_proxy import RowFilter
+from gui.first_start import DEMO_FILE_NAME
 from gui.table_model import PASSWORD_MASK
 
 
@@ -413,7 +414,7 @@ def test_toolbar_and_menus_have_shortcuts(window):
 
 def test_demo_button_opens_demo_and_connects_to_the_practice_sandbox(window):
     assert window.open_demo()
-    assert window.doc is not None and window.doc.path.name == "Demo workbook.xlsx"
+    assert window.doc is not None and window.doc.path.name == DEMO_FILE_NAME
     assert window.connection is not None and window.connection.sandbox is not None
     assert window.banner.isVisible() and "PRACTICE" in window.banner.text()
     assert Path(window.doc.path).exists()
