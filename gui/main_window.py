@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QUndoStack,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QMainWindow,
     QWidget,
@@ -384,11 +385,12 @@ class MainWindow(QMainWindow):
 
     def commit_pending_edit(self) -> None:
         """Finish an edit still open in a cell editor, so it is not lost."""
-        if self.view.state() == QAbstractItemView.State.EditingState:
-            current = self.view.currentIndex()
-            self.view.setCurrentIndex(current.siblingAtColumn(current.column()))
-            self.view.clearFocus()
-            self.view.setFocus()
+        if self.view.state() != QAbstractItemView.State.EditingState:
+            return
+        for editor in self.view.viewport().findChildren(QWidget):
+            if editor.parent() is self.view.viewport() and editor.isVisible():
+                self.view.commitData(editor)
+                self.view.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
     # ----- grid edits ------------------------------------------------------------------
     def copy_selection(self) -> str:

@@ -442,3 +442,17 @@ def test_production_connection_is_marked_in_the_window(window):
     assert "secret-token-value" not in window.banner.text()
     window.set_connection(None)
     assert not window.banner.isVisible()
+
+
+def test_an_edit_still_open_in_a_cell_is_kept_when_saving(window, demo):
+    from PySide6.QtWidgets import QLineEdit
+
+    window.open_file(demo)
+    index = window.select_cell(0, 0)
+    window.view.edit(index)
+    editors = [e for e in window.view.viewport().findChildren(QLineEdit) if e.isVisible()]
+    assert len(editors) == 1
+    editors[0].setText("Avery")
+    assert window.save()
+    assert read_column(demo, "First Name")[0] == "Avery"
+    assert window.view.state() != window.view.State.EditingState
