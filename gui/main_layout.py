@@ -303,3 +303,50 @@ def fit_output_columns(w: MainWindow) -> None:
     model = w.table_model
     columns = [model.column_for(role) for role in OUTPUT_ROLES]
     fit_columns(w, [col for col in columns if col is not None])
+
+
+def status_filter_chosen(w: MainWindow, index: int) -> None:
+    text = w.status_filter.itemText(index)
+    if text == ANY_STATUS:
+        w.set_row_filter(RowFilter.ALL)
+    else:
+        w.set_row_filter(RowFilter.STATUS, text)
+
+
+def sync_filter_controls(w: MainWindow) -> None:
+    mode = w.proxy.mode
+    w.filter_group.setExclusive(False)
+    for key, button in w.filter_buttons.items():
+        button.setChecked(key is mode)
+    w.filter_group.setExclusive(True)
+    for key, action in w.actions_.filters.items() if hasattr(w, "actions_") else ():
+        action.setChecked(key is mode)
+    refresh_status_choices(w)
+
+
+def refresh_status_choices(w: MainWindow) -> None:
+    current = w.proxy.status if w.proxy.mode is RowFilter.STATUS else ANY_STATUS
+    choices = [ANY_STATUS, *w.table_model.statuses_present()]
+    if current not in choices:
+        choices.append(current)
+    if [w.status_filter.itemText(i) for i in range(w.status_filter.count())] != choices:
+        w.status_filter.blockSignals(True)
+        w.status_filter.clear()
+        w.status_filter.addItems(choices)
+        w.status_filter.blockSignals(False)
+    w.status_filter.setCurrentText(current)
+
+
+def update_counts(w: MainWindow) -> None:
+    table = w.doc.table if w.doc is not None else None
+    if table is None:
+        w.count_label.setText("")
+        return
+    total = len(table.rows)
+    shown = w.proxy.rowCount()
+    problems = len(w.table_model.findings.rows_with_problems())
+    w.filter_buttons[RowFilter.PROBLEMS].setText(
+        f"Problems ({problems})" if problems else "Problems"
+    )
+    w.count_label.setText(f"{total} rows" if shown == total else f"Showing {shown} of {total} rows")
+    refresh_status_choices(w)

@@ -33,7 +33,6 @@ from core.paths import resource_path
 from core.rules import check_table
 from gui import document_flow, main_actions, main_layout, settings
 from gui.filter_proxy import RowFilter, RowFilterProxy
-from gui.main_layout import ANY_STATUS
 from gui.mapping_dialog import ask_mapping
 from gui.problems import ProblemsDock
 from gui.run_dialogs import confirm_run, show_summary
@@ -454,49 +453,13 @@ class MainWindow(QMainWindow):
         self._sync_filter_controls()
 
     def _status_filter_chosen(self, index: int) -> None:
-        text = self.status_filter.itemText(index)
-        if text == ANY_STATUS:
-            self.set_row_filter(RowFilter.ALL)
-        else:
-            self.set_row_filter(RowFilter.STATUS, text)
+        main_layout.status_filter_chosen(self, index)
 
     def _sync_filter_controls(self) -> None:
-        mode = self._proxy.mode
-        self.filter_group.setExclusive(False)
-        for key, button in self.filter_buttons.items():
-            button.setChecked(key is mode)
-        self.filter_group.setExclusive(True)
-        for key, action in self.actions_.filters.items() if hasattr(self, "actions_") else ():
-            action.setChecked(key is mode)
-        self._refresh_status_choices()
-
-    def _refresh_status_choices(self) -> None:
-        current = self._proxy.status if self._proxy.mode is RowFilter.STATUS else ANY_STATUS
-        choices = [ANY_STATUS, *self._model.statuses_present()]
-        if current not in choices:
-            choices.append(current)
-        if [self.status_filter.itemText(i) for i in range(self.status_filter.count())] != choices:
-            self.status_filter.blockSignals(True)
-            self.status_filter.clear()
-            self.status_filter.addItems(choices)
-            self.status_filter.blockSignals(False)
-        self.status_filter.setCurrentText(current)
+        main_layout.sync_filter_controls(self)
 
     def _update_counts(self) -> None:
-        table = self._doc.table if self._doc is not None else None
-        if table is None:
-            self.count_label.setText("")
-            return
-        total = len(table.rows)
-        shown = self._proxy.rowCount()
-        problems = len(self._model.findings.rows_with_problems())
-        self.filter_buttons[RowFilter.PROBLEMS].setText(
-            f"Problems ({problems})" if problems else "Problems"
-        )
-        self.count_label.setText(
-            f"{total} rows" if shown == total else f"Showing {shown} of {total} rows"
-        )
-        self._refresh_status_choices()
+        main_layout.update_counts(self)
 
     def _problems_visibility(self, visible: bool) -> None:
         self.actions_.show_problems.blockSignals(True)
