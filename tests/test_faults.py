@@ -360,3 +360,25 @@ def test_command_line_run_survives_a_fault_on_its_first_call(
     assert code == 0, (out, err)
     assert [r.status for r in read_outcomes(path)] == ["Created"] * 3
     assert sandbox.stats.faults_injected == 1
+
+
+def test_a_create_whose_answer_is_lost_again_and_again_is_retried_up_to_the_bound(
+    sandbox_factory, tmp_path, create_actions
+):
+    """30% of answers are 502 (Canvas did nothing). Each lost create is settled by a read
+    and sent again, up to the run's retry bound (RunOptions.retries, 5): with this seed
+    no row needs more than that, but several need more than one resend."""
+    sandbox = sandbox_factory(
+        extra_students=30, faults=FaultConfig(rate=0.3, seed=1, kinds=("502",))
+    )
+    path = write_workbook(tmp_path / "502.xlsx", student_rows(30, "again"))
+
+    with CanvasClient(sandbox.url, sandbox.token) as client:
+        run_workbook(
+            path, client, concurrency=1, account_id=1, check_permission=False, backoff_base=0.02
+        )
+
+    outcomes = read_outcomes(path)
+    assert [(r.sheet_row, r.status, r.message) for r in outcomes if r.status != "Created"] == []
+    assert_matches_sandbox(sandbox, outcomes, "again.")
+    assert {ref: n for ref, n in create_actions.items() if n != 1} == {}
