@@ -26,8 +26,10 @@ class GridDelegate(QStyledItemDelegate):
     """Text editor for ordinary cells; an editable drop-down for the Action column."""
 
     def _column_role(self, index: QModelIndex) -> Role | None:
+        """The column's role (through a proxy it arrives as its text, so convert back)."""
         model = index.model()
-        return model.headerData(index.column(), Qt.Orientation.Horizontal, COLUMN_ROLE_ROLE)
+        value = model.headerData(index.column(), Qt.Orientation.Horizontal, COLUMN_ROLE_ROLE)
+        return Role(value) if value in Role._value2member_map_ else None
 
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex

@@ -456,3 +456,22 @@ def test_an_edit_still_open_in_a_cell_is_kept_when_saving(window, demo):
     assert window.save()
     assert read_column(demo, "First Name")[0] == "Avery"
     assert window.view.state() != window.view.State.EditingState
+
+
+def test_action_cells_edit_with_a_drop_down(window, demo):
+    from PySide6.QtWidgets import QComboBox, QLineEdit
+
+    window.open_file(demo)
+    action = col(window, Role.ACTION)
+    index = window.select_cell(5, action)
+    window.view.edit(index)
+    combos = [e for e in window.view.viewport().findChildren(QComboBox) if e.isVisible()]
+    assert len(combos) == 1
+    combo = combos[0]
+    assert [combo.itemText(i) for i in range(combo.count())] == ["", "Create", "Update", "Delete"]
+    assert combo.currentText() == "Add"  # the teacher's word is kept until changed
+    combo.setCurrentText("Delete")
+    window.commit_pending_edit()
+    assert cell(window, 5, Role.ACTION) == "Delete"
+    window.view.edit(window.select_cell(5, 0))
+    assert [e for e in window.view.viewport().findChildren(QLineEdit) if e.isVisible()]
