@@ -546,7 +546,8 @@ class _ImportRun:
         made_now = nothing_updated or op.identity in self.maybe_sent
         if not made_now:
             created_at = _timestamp(login.get("created_at"))
-            made_now = started_at is None or created_at is None or created_at >= started_at
+            # Strictly later: on a tie, the safe side is Already exists (undo leaves it).
+            made_now = started_at is None or created_at is None or created_at > started_at
         if not made_now:
             return RowResult(
                 row.row,

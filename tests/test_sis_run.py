@@ -1,0 +1,285 @@
+"""Runs by SIS import against the built-in Canvas over real HTTP."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from core import cli
+from core.canvas import CanvasClient
+from core.journal import Journal
+from core.model import OUTPUT_ROLES, CancelToken, Row, Status, Table, role_for_header
+from core.plan import apply_results, build_plan
+from core.rules import check_table
+from core.runner import CanvasUnavailable, RunOptions, RunSummary
+from core.sis_export import build_logins_csv
+from core.sis_run import (
+    IMPORT_METHOD,
+    ImportSettings,
+    method_advice,
+    recommended_method,
+    run_by_import,
+)
+from core.sis_warnings import ImportWarning, map_warnings
+
+HEADERS = [
+    "Name",
+    "Canvas User ID",
+    "SIS User ID",
+    "New Login",
+    "Password",
+    "Login SIS ID",
+    "Action",
+]
+FAST_OPTIONS = {"backoff_base": 0.01, "backoff_cap": 0.05}
+FAST_POLL = ImportSettings(poll_first=0.02, poll_cap=0.05)
+
+
+def make_table(rows: list[dict[str, str]]) -> Table:
+    columns = {role_for_header(h): i for i, h in enumerate(HEADERS) if role_for_header(h)}
+    table = Table(
+        "Students",
+        list(HEADERS),
+        1,
+        columns,
+        [Row(i + 2, [values.get(h, "") for h in HEADERS]) for i, values in enumerate(rows)],
+    )
+    for role in OUTPUT_ROLES:
+        table.ensure_column(role)
+    return table
+
+
+@pytest.fixture
+def sb(sandbox):
+    sandbox.state.sis_import_seconds = 0.2
+    return sandbox
+
+
+def import_run(table, sb, token=None, journal=None, progress=None, cancel=None) -> RunSummary:
+    plan = build_plan(table, check_table(table))
+    with CanvasClient(sb.url, token or sb.token) as client:
+        summary = run_by_import(
+            plan,
+            client,
+            RunOptions(**FAST_OPTIONS),
+            settings=FAST_POLL,
+            progress=progress,
+            cancel=cancel,
+            journal=journal,
+            workbook_key="book",
+        )
+    apply_results(table, summary.results)
+    return summary
+
+
+def login_of(sb, user_id: int, name: str) -> dict | None:
+    return next((lg for lg in sb.state.logins_of(user_id) if lg["unique_id"] == name), None)
+
+
+def test_recommendation_depends_on_the_row_count():
+    assert recommended_method(20) == "api"
+    assert recommended_method(1000) == IMPORT_METHOD
+    assert "API method is recommended" in method_advice(20)
+    assert "SIS import is recommended" in method_advice(1000)
+
+
+def test_import_creates_the_logins_and_fills_their_ids(sb, tmp_path):
+    table = make_table(
+        [
+            {"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"},
+            {
+                "Canvas User ID": "102",
+                "New Login": "liam.o",
+                "Password": "green-frog-42",
+                "Login SIS ID": "L-102",
+            },
+        ]
+    )
+    seen = []
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        summary = import_run(table, sb, journal=journal, progress=seen.append)
+        run = journal.last_run("book")
+        entries = journal.results_of_run(run.id)
+    assert summary.count(Status.CREATED) == 2
+    ava, liam = login_of(sb, 101, "ava.k"), login_of(sb, 102, "liam.o")
+    assert ava["password"] == "sunny-apple-7"
+    assert ava["sis_user_id"] == "0045510-L2"
+    assert [table.value(0, r) for r in (OUTPUT_ROLES[2],)] == [str(ava["id"])]
+    assert table.value(1, OUTPUT_ROLES[2]) == str(liam["id"])
+    writes = sb.state.writes()
+    assert [(method, path) for method, path, _ in writes] == [
+        ("POST", "/api/v1/accounts/1/sis_imports")
+    ]
+    assert run.method == IMPORT_METHOD and run.sis_import_id == "1"
+    assert {e.status for e in entries} == {"Created"}
+    assert any("importing" in p.message for p in seen)
+    dones = [p.done for p in seen]
+    assert dones == sorted(dones) and dones[-1] == 2
+
+
+def test_warnings_go_to_their_own_rows(sb):
+    sb.state.add_login(103, "taken.name", "canvas")
+    table = make_table(
+        [
+            {"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"},
+            {"SIS User ID": "9999999", "New Login": "ghost.g", "Password": "long-enough-1"},
+            {"SIS User ID": "0045511", "New Login": "taken.name", "Password": "long-enough-2"},
+            {"SIS User ID": "0045522", "New Login": "chloe.b", "Password": "pink-star-72"},
+            {"SIS User ID": "0045514", "New Login": "mia.s", "Password": "red-boat-55"},
+        ]
+    )
+    import_run(table, sb)
+    statuses = [table.status(i) for i in range(5)]
+    assert statuses == ["Created", "Failed", "Failed", "Already exists", "Created"]
+    message = OUTPUT_ROLES[1]
+    assert table.value(1, message) == "No student with SIS User ID '9999999' was found in Canvas."
+    assert "already belongs to another person" in table.value(2, message)
+    chloe = login_of(sb, 113, "chloe.b")
+    assert table.value(3, OUTPUT_ROLES[2]) == str(chloe["id"])
+    assert login_of(sb, 102, "taken.name") is None
+
+
+def test_more_warnings_than_canvas_lists_come_from_the_errors_file(sb):
+    rows = [
+        {"SIS User ID": f"77{n:05d}", "New Login": f"ghost.{n}", "Password": "long-enough-1"}
+        for n in range(30)
+    ]
+    rows.insert(17, {"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"})
+    table = make_table(rows)
+    summary = import_run(table, sb)
+    assert summary.count(Status.FAILED) == 30
+    assert table.status(17) == "Created"
+    for index in range(31):
+        if index == 17:
+            continue
+        sis_id = table.value(index, role_for_header("SIS User ID"))
+        assert table.value(index, OUTPUT_ROLES[1]) == (
+            f"No student with SIS User ID '{sis_id}' was found in Canvas."
+        )
+
+
+def test_updates_and_deletes_go_through_the_api_in_the_same_run(sb):
+    table = make_table(
+        [
+            {"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"},
+            {"SIS User ID": "0045526", "New Login": "henry.d", "Action": "Remove"},
+            {
+                "SIS User ID": "0045527",
+                "New Login": "isla.t",
+                "Password": "new-moon-81",
+                "Action": "Reset",
+            },
+        ]
+    )
+    summary = import_run(table, sb)
+    assert [table.status(i) for i in range(3)] == ["Created", "Deleted", "Updated"]
+    assert summary.line().startswith("created 1, already existed 0, updated 1, deleted 1,")
+    assert login_of(sb, 118, "isla.t")["password"] == "new-moon-81"
+
+
+def test_a_login_the_student_already_had_is_not_counted_as_created(sb):
+    sb.state.add_login(101, "old.name", "canvas", "0045510-L2")
+    table = make_table(
+        [{"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"}]
+    )
+    import_run(table, sb)
+    assert table.status(0) == "Already exists"
+    assert "made no new login" in table.value(0, OUTPUT_ROLES[1])
+
+
+def test_a_token_without_the_import_right_changes_nothing(sb):
+    sb.add_token("no-import", rights={"manage_user_logins", "manage_sis", "read_sis"})
+    table = make_table(
+        [{"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"}]
+    )
+    with pytest.raises(CanvasUnavailable) as raised:
+        import_run(table, sb, token="no-import")
+    assert "import SIS data" in raised.value.message
+    assert sb.state.writes() == []
+
+
+def test_stop_while_canvas_imports_keeps_rows_unsent_and_resumes(sb, tmp_path):
+    sb.state.sis_import_seconds = 1.0
+    table = make_table(
+        [{"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"}]
+    )
+    cancel = CancelToken()
+
+    def stop_when_importing(progress):
+        if "importing" in progress.message or "Sending" in progress.message:
+            cancel.cancel()
+
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        summary = import_run(
+            table, sb, journal=journal, progress=stop_when_importing, cancel=cancel
+        )
+        assert summary.cancelled
+        assert table.status(0) == ""
+        sb.state.sis_import_seconds = 0.2
+        for _ in range(100):  # Canvas finishes the import by itself
+            if login_of(sb, 101, "ava.k"):
+                break
+            time.sleep(0.05)
+        again = import_run(table, sb, journal=journal)
+    assert again.count(Status.CREATED) == 1
+    assert table.status(0) == "Created"
+    assert len([lg for lg in sb.state.logins_of(101) if lg["unique_id"] == "ava.k"]) == 1
+
+
+def test_map_warnings_checks_row_numbers_against_names():
+    table = make_table(
+        [
+            {"SIS User ID": "0045510", "New Login": "ava.k"},
+            {"SIS User ID": "0045511", "New Login": "liam.o"},
+            {"SIS User ID": "0045512", "New Login": "zoe.d"},
+        ]
+    )
+    built = build_logins_csv(build_plan(table, check_table(table)).operations)
+    about_liam = "Could not find the existing user for login with SIS ID 0045511-L2, skipping"
+    mapped, unmapped = map_warnings(
+        built,
+        [
+            ImportWarning(about_liam, 3),  # header is line 1: liam is line 3
+            ImportWarning(about_liam, 2),  # one off (a Canvas counting from the data)
+            ImportWarning(
+                "An existing Canvas user with the SIS ID 0045512-L2 or login of zoe.d "
+                "already exists, skipping"
+            ),
+            ImportWarning("Something about the whole file", None),
+        ],
+    )
+    assert mapped == {1: [about_liam, about_liam], 2: [mapped[2][0]]}
+    assert [w.message for w in unmapped] == ["Something about the whole file"]
+
+
+def test_cli_run_by_import(sb, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CANVAS_TOKEN", sb.token)
+    workbook = tmp_path / "students.csv"
+    workbook.write_text(
+        "SIS User ID,New Login,Password\n"
+        "0045510,ava.k,sunny-apple-7\n9999999,ghost.g,long-enough-1\n",
+        encoding="utf-8",
+    )
+    code = cli.main(["run", str(workbook), "--url", sb.url, "--method", "sis-import"])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == cli.EXIT_ROWS_FAILED
+    assert out[-1].startswith(
+        "created 1, already existed 0, updated 0, deleted 0, already deleted 0, failed 1, "
+        "invalid 0 in "
+    )
+    assert "row 3: Failed: No student with SIS User ID '9999999'" in "\n".join(out)
+    assert "Created" in workbook.read_text(encoding="utf-8-sig")
+    bad = cli.main(
+        [
+            "run",
+            str(workbook),
+            "--url",
+            sb.url,
+            "--method",
+            "sis-import",
+            "--login-sis-pattern",
+            "x",
+        ]
+    )
+    assert bad == cli.EXIT_USAGE
