@@ -31,11 +31,11 @@ from core import APP_NAME
 from core.model import Role
 from core.paths import resource_path
 from core.rules import check_table
-from gui import document_flow, main_actions, main_layout, settings
+from gui import document_flow, main_actions, main_layout, settings, sis_dialogs
 from gui.filter_proxy import RowFilter, RowFilterProxy
 from gui.mapping_dialog import ask_mapping
 from gui.problems import ProblemsDock
-from gui.run_dialogs import confirm_run, show_summary
+from gui.run_dialogs import show_summary
 from gui.run_flow import RunFlow
 from gui.table_model import LoginsTableModel
 
@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self._connection: Any = None
         self._results_unsaved = False
         # Seams: replace in tests to answer without dialogs.
-        self.confirm = confirm_run
+        self.confirm = sis_dialogs.confirm_run_with_method
         self.show_summary = show_summary
         self.choose_sheet = document_flow.default_choose_sheet
         self.choose_mapping = ask_mapping
@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.problems_dock], [300], Qt.Orientation.Horizontal)
         self.actions_.show_passwords.setChecked(not self._model.mask_passwords)
         self.run_flow = RunFlow(self)
+        sis_dialogs.install_sis_actions(self)
         settings.restore_window(self)
         self.problems_dock.hide()
         self.refresh_recent_files()

@@ -19,6 +19,7 @@ from core.model import Progress, Status
 from core.plan import Plan, build_plan
 from core.runner import CanvasUnavailable, RunOptions, RunSummary, execute
 from gui.filter_proxy import RowFilter
+from gui.sis_dialogs import RunMethodChoice
 from gui.worker import BackgroundJob
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class RunFlow(QObject):
         self._dry_run = False
         self._stopping = False
         self._sent_any = False
+        #: API or SIS import, set by the run confirmation (gui.sis_dialogs).
+        self.method_choice = RunMethodChoice()
 
     @property
     def is_running(self) -> bool:
@@ -97,6 +100,8 @@ class RunFlow(QObject):
             if dry_run
             else ("Sending changes to Canvas…")
         )
+        if not dry_run and self.method_choice.method == "sis-import":
+            title = "Sending the new logins to Canvas as a SIS import…"
         w.progress_panel.start(total, title)
         w.progress_panel.show()
         options = RunOptions(
@@ -110,7 +115,7 @@ class RunFlow(QObject):
 
         def job(progress, cancel) -> tuple[RunSummary, str]:
             try:
-                summary = execute(
+                summary = self._runner(dry_run)(
                     plan,
                     client,
                     options,
@@ -123,6 +128,33 @@ class RunFlow(QObject):
             except CanvasUnavailable as exc:
                 return exc.summary, exc.message
 
+        w.statusBar().showMessage(title)
+        self.job.start(job)
+        w.run_state_changed()
+
+    def _runner(self, dry_run: bool) -> Any:
+        """``execute``, or the SIS import's runner when the confirmation chose it."""
+        choice = self.method_choice
+        if dry_run or choice.method != "sis-import":
+            return execute
+        from core.sis_run import ImportSettings, run_by_import
+
+        settings = ImportSettings(login_sis_pattern=choice.login_sis_pattern)
+        return lambda *a, **kw: run_by_import(*a, settings=settings, **kw)
+
+    def start_job(self, total: int, title: str, job: Any) -> None:
+        """Another writing job (undo) with the run's panel, Stop, saving and summary.
+
+        ``job(progress, cancel)`` returns ``(RunSummary, stop message)`` like a run.
+        """
+        w = self._window
+        self._dry_run = False
+        self._stopping = False
+        self._sent_any = False
+        w.table_model.ensure_output_columns()
+        w.table_model.read_only = True
+        w.progress_panel.start(total, title)
+        w.progress_panel.show()
         w.statusBar().showMessage(title)
         self.job.start(job)
         w.run_state_changed()

@@ -1,0 +1,190 @@
+"""The app's SIS import run, logins.csv export and Undo last run, against the sandbox."""
+
+from __future__ import annotations
+
+import csv
+from types import SimpleNamespace
+
+import pytest
+from gui_window_support import Answers, close_window, demo_copy, make_window
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from core.journal import workbook_key_for
+from core.model import Action, Role, Row, Table, role_for_header
+from core.plan import Plan
+from core.rules import check_table
+from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN
+from core.sis_run import IMPORT_RECOMMENDED_FROM
+from gui import sis_dialogs
+from gui.connection import start_sandbox_connection
+from gui.sis_dialogs import (
+    ExportSisDialog,
+    MethodChoice,
+    RunMethodChoice,
+    UndoConfirmDialog,
+    method_confirm_dialog,
+    undo_last_run_in_window,
+)
+
+RUN_TIMEOUT_MS = 60_000
+
+
+def fake_plan(creates: int, updates: int = 0) -> Plan:
+    ops = [SimpleNamespace(action=Action.CREATE)] * creates
+    ops += [SimpleNamespace(action=Action.UPDATE)] * updates
+    return Plan(operations=ops)  # type: ignore[arg-type]
+
+
+def fake_connection(production: bool = False) -> SimpleNamespace:
+    return SimpleNamespace(
+        production=production,
+        kind="production" if production else "test",
+        description=("PRODUCTION " if production else "") + "school.instructure.com",
+        account_name="Maple Grove School District",
+        can_manage_logins=True,
+    )
+
+
+@pytest.fixture
+def answers():
+    return Answers()
+
+
+@pytest.fixture
+def window(qtbot, answers):
+    win = make_window(qtbot, answers)
+    yield win
+    close_window(win)
+
+
+def test_method_choice_recommends_by_row_count(qtbot):
+    small = MethodChoice(fake_plan(12, updates=2))
+    qtbot.addWidget(small)
+    assert small.api.isChecked() and "(recommended)" in small.api.text()
+    assert not small.import_box.isEnabled()
+    assert "update and removal" in small.password_note.text()
+    assert "only when it makes a new login" in small.password_note.text()
+    large = MethodChoice(fake_plan(IMPORT_RECOMMENDED_FROM + 100))
+    qtbot.addWidget(large)
+    assert large.sis.isChecked() and "(recommended)" in large.sis.text()
+    assert large.choice() == RunMethodChoice("sis-import", DEFAULT_LOGIN_SIS_PATTERN)
+    large.pattern.edit.setText("{nope}")
+    assert large.choice() is None
+    assert "not known" in large.pattern.hint.text()
+
+
+def test_confirmation_with_method_choice_renders_and_guards(qtbot):
+    dialog, group = method_confirm_dialog(None, fake_plan(400), fake_connection(True))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.grab().save("/tmp/sis_confirm_production.png")
+    assert not dialog.ok_button.isEnabled()
+    dialog.confirm_edit.setText("400")
+    assert dialog.ok_button.isEnabled()
+    group.pattern.edit.setText("")
+    assert not dialog.ok_button.isEnabled()
+    group.api.setChecked(True)
+    assert dialog.ok_button.isEnabled()
+
+
+def test_confirm_run_with_method_hands_the_choice_to_the_run_flow(qtbot):
+    parent = sis_dialogs.QWidget()
+    qtbot.addWidget(parent)
+    parent.run_flow = SimpleNamespace(method_choice=RunMethodChoice())
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        group = dialog.findChild(MethodChoice)
+        group.sis.setChecked(True)
+        group.pattern.edit.setText("{sis_user_id}-K3")
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    assert sis_dialogs.confirm_run_with_method(parent, fake_plan(5), fake_connection())
+    assert parent.run_flow.method_choice == RunMethodChoice("sis-import", "{sis_user_id}-K3")
+
+
+def test_export_dialog_writes_the_file_and_lists_rows_left_out(qtbot, tmp_path):
+    headers = ["SIS User ID", "New Login", "Password"]
+    columns = {role_for_header(h): i for i, h in enumerate(headers)}
+    table = Table(
+        "S",
+        headers,
+        1,
+        columns,
+        [
+            Row(2, ["0045510", "ava.k", "=cmd|calc"]),
+            Row(3, ["0045511", "liam.o", "cat"]),
+        ],
+    )
+    target = tmp_path / "logins.csv"
+    dialog = ExportSisDialog(None, table, check_table(table), target)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    result = dialog.export()
+    dialog.grab().save("/tmp/sis_export_dialog.png")
+    assert result.written == 1
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
+    assert rows[0]["password"] == "'=cmd|calc"
+    items = [dialog.left_out.item(i).text() for i in range(dialog.left_out.count())]
+    assert any(item.startswith("Row 3:") for item in items)
+    assert any("starts like a formula" in item for item in items)
+
+
+def test_undo_confirmation_lists_the_count_and_guards_production(qtbot):
+    plan = SimpleNamespace(count=12, words=lambda: "Remove the 12 logins that the last run created")
+    dialog = UndoConfirmDialog(None, plan, fake_connection(True), restore=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.grab().save("/tmp/sis_undo_confirm.png")
+    assert "Remove the 12 logins" in dialog.headline.text()
+    assert dialog.ok_button.text() == "Remove 12 logins"
+    assert dialog.restore_box.isChecked()
+    assert not dialog.ok_button.isEnabled()
+    dialog.confirm_edit.setText("12")
+    assert dialog.ok_button.isEnabled()
+
+
+def test_import_run_then_undo_in_the_window(window, tmp_path, qtbot, answers):
+    connection = start_sandbox_connection()
+    sandbox = connection.sandbox
+    sandbox.state.sis_import_seconds = 0.2
+    window.set_connection(connection)
+    demo = demo_copy(tmp_path)
+    assert window.open_file(demo)
+    before = {(lg["user_id"], lg["unique_id"]) for lg in sandbox.state.all_active_logins()}
+    window.run_flow.method_choice = RunMethodChoice("sis-import", DEFAULT_LOGIN_SIS_PATTERN)
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as done:
+        assert window.run_changes(confirm=False)
+    summary = done.args[0]
+    assert summary is not None and summary.count("Created") >= 5
+    table = window.doc.table
+    created = [i for i in range(len(table.rows)) if table.status(i) == "Created"]
+    assert all(table.value(i, Role.CANVAS_LOGIN_ID) for i in created)
+    assert sandbox.state.sis_imports, "the run went through a SIS import"
+    journal_run = window.journal.last_run(workbook_key_for(demo))
+    assert journal_run.method == "sis-import"
+    made = {(lg["user_id"], lg["unique_id"]) for lg in sandbox.state.all_active_logins()} - before
+
+    window.ask_undo = lambda parent, plan, conn, restore: (
+        answers.asked.append(("undo", plan.count)) or restore
+    )
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS):
+        assert undo_last_run_in_window(window)
+    assert ("undo", len(created)) in answers.asked
+    assert all(table.status(i) == "Deleted" for i in created)
+    after = {(lg["user_id"], lg["unique_id"]) for lg in sandbox.state.all_active_logins()}
+    assert not (after & made)
+    assert after == before - {(117, "henry.d")}  # the run's own Remove row
+    assert not undo_last_run_in_window(window)
+    assert answers.infos and answers.infos[-1][0] == "Nothing to undo"
+
+
+def test_menu_items_are_there(window, tmp_path):
+    assert window.actions_.undo_run.isVisible()
+    assert window.export_sis_action.text() == "Export &logins.csv…"
+    assert not window.export_sis_action.isEnabled() or window.doc is not None
+    assert window.open_file(demo_copy(tmp_path))
+    sis_dialogs._sync(window)
+    assert window.export_sis_action.isEnabled() and window.actions_.undo_run.isEnabled()
