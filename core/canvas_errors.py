@@ -83,9 +83,10 @@ class CanvasError(Exception):
     """Something Canvas (or the way to it) refused or failed.
 
     ``maybe_done`` is True when a write (POST, PUT, DELETE) lost its answer: it timed
-    out, the connection broke after the request went out, or a gateway answered
-    502/503/504. Canvas may have acted, so the caller must look (read the student's
-    logins) before deciding; resending a create blindly could make a second login.
+    out, the connection broke after the request went out, or Canvas answered 500 (it can
+    fail after acting) or a gateway answered 502/503/504. Canvas may have acted, so the
+    caller must look (read the student's logins) before deciding; resending a create
+    blindly could make a second login.
     """
 
     default_message = "Canvas could not do this."
@@ -488,7 +489,7 @@ def error_from_answer(
     if status == 404:
         return NotFound(status=status, detail=detail, **extra)
     if status >= 500:
-        lost = is_write and status in (502, 503, 504)
+        lost = is_write and status in (500, 502, 503, 504)
         words = f"Canvas had a problem on its side (error {status}). Try again in a little while."
         if lost:
             words = (

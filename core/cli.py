@@ -322,20 +322,22 @@ def _ctrl_c_cancels(cancel: Any) -> Iterator[None]:
 def _connect(conn: Connection, err: TextIO) -> tuple[Any, int | None, dict[str, str] | None]:
     """The client, the account and its sign-in methods; raises CanvasError to exit 3."""
     from core.canvas import CanvasClient
+    from core.pacing import read_with_retries
 
     client = CanvasClient(conn.url, conn.token, pool_size=max(16, conn.concurrency + 2))
-    client.whoami()
+    read_with_retries(client.whoami)
     account_id = conn.account_id
     if account_id is None:
         try:
-            account_id = client.default_root_account_id()
+            account_id = read_with_retries(client.default_root_account_id)
         except AccountChoiceNeeded as exc:
             client.close()
             raise UsageProblem(f"{exc.message} Give it with --account ID.") from None
     provider_types: dict[str, str] | None = None
     try:
         provider_types = {
-            str(p.get("id")): str(p.get("auth_type") or "") for p in client.providers(account_id)
+            str(p.get("id")): str(p.get("auth_type") or "")
+            for p in read_with_retries(lambda: client.providers(account_id))
         }
     except CanvasError as exc:
         log.info("sign-in methods not read: %s", exc.message)

@@ -204,6 +204,28 @@ class RetryPolicy:
 RetryCallback = Callable[[int, CanvasError, float], None]
 
 
+def read_with_retries(
+    fn: Callable[[], T],
+    *,
+    cancel: CancelLike | None = None,
+    attempts: int = 4,
+    base: float = 0.5,
+    cap: float = 8.0,
+) -> T:
+    """A read outside the runner's pool (who am I, which account, which rights).
+
+    One dropped connection or a 502 on the first call of a run must not end the run as
+    "Canvas unreachable": reads are safe to repeat, so they get a few quick retries.
+    """
+    return call_with_retries(
+        fn,
+        limiter=None,
+        policy=RetryPolicy(),
+        backoff=Backoff(base=base, cap=cap, max_attempts=max(1, attempts)),
+        cancel=cancel,
+    )
+
+
 def call_with_retries(
     fn: Callable[[], T],
     *,

@@ -29,7 +29,7 @@ from core.canvas_errors import (
     describe_error,
 )
 from core.model import CancelToken, Progress, ProgressCallback, RowResult, Status
-from core.pacing import AdaptiveLimiter, Backoff, Cancelled, RetryPolicy
+from core.pacing import AdaptiveLimiter, Backoff, Cancelled, RetryPolicy, read_with_retries
 from core.plan import Operation, Plan, now_local
 from core.runner_ops import OPERATIONS, RowContext, StopRun
 
@@ -171,10 +171,20 @@ def execute(
         if progress is not None:
             progress(Progress(0, 0, dict(summary.counts), list(results), "Nothing to send"))
         return summary
+
+    def read(fn):
+        return read_with_retries(
+            fn,
+            cancel=cancel,
+            attempts=options.retries + 1,
+            base=options.backoff_base,
+            cap=options.backoff_cap,
+        )
+
     try:
-        account_id = _resolve_account(client, options)
+        account_id = read(lambda: _resolve_account(client, options))
         if not options.dry_run and options.check_permission and account_id is not None:
-            _check_permission(client, account_id)
+            read(lambda: _check_permission(client, account_id))
     except CanvasError as exc:
         raise CanvasUnavailable(exc, _summary(results, started, False)) from exc
 

@@ -224,7 +224,7 @@ def create(ctx: RowContext, op: Operation) -> RowResult | None:
         checked = _check_create(ctx, op)
         if checked.status is not Status.READY:
             return checked
-    for attempt in (1, 2):
+    for attempt in range(1, ctx.backoff.max_attempts + 1):
         ctx.record_sent(op)
         try:
             login = ctx.call(lambda: _post(ctx, op))
@@ -239,10 +239,13 @@ def create(ctx: RowContext, op: Operation) -> RowResult | None:
         except CanvasError as exc:
             if not exc.maybe_done:
                 return _failed(op, exc.message)
+            # Give a late answer time to land before looking, and look before resending.
+            if ctx.cancel.wait(ctx.backoff.delay(attempt)):
+                return None
             settled = _settle_lost_create(ctx, op)
             if settled is not None:
                 return settled
-            if attempt == 2:
+            if attempt == ctx.backoff.max_attempts:
                 return _failed(
                     op,
                     f"{exc.message} Canvas did not confirm the login; run again to check",
@@ -416,7 +419,7 @@ def delete(ctx: RowContext, op: Operation) -> RowResult | None:
         if len(logins) == 1:
             return _failed(op, "This is the student's only login; Canvas will not remove it")
         return _result(op, Status.READY, f"Would remove login '{name}'", target)
-    for attempt in (1, 2):
+    for attempt in range(1, ctx.backoff.max_attempts + 1):
         ctx.record_sent(op)
         try:
             ctx.call(lambda: ctx.client.delete_login(op.user_ref, target["id"]))
@@ -442,7 +445,7 @@ def delete(ctx: RowContext, op: Operation) -> RowResult | None:
                 return left
             if not any(str(lg.get("id")) == str(target["id"]) for lg in left):
                 return _result(op, Status.DELETED, f"Login '{name}' removed", target)
-            if attempt == 2:
+            if attempt == ctx.backoff.max_attempts:
                 return _failed(op, exc.message)
             continue
         return _result(op, Status.DELETED, f"Login '{name}' removed", target)

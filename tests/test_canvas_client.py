@@ -154,12 +154,12 @@ def test_password_rejections_are_put_in_plain_words(code, words):
 
 
 def test_writes_that_may_have_happened_are_marked():
-    for status in (502, 503, 504):
+    for status in (500, 502, 503, 504):  # Canvas can act and then fail with a 500
         assert error_from_answer(status, "", method="POST").maybe_done
         assert error_from_answer(status, "", method="PUT").maybe_done
         assert error_from_answer(status, "", method="DELETE").maybe_done
         assert not error_from_answer(status, "", method="GET").maybe_done
-    assert not error_from_answer(500, "", method="POST").maybe_done
+    assert not error_from_answer(500, "", method="GET").maybe_done
     assert not error_from_answer(429, "", method="POST").maybe_done  # throttled: not done
 
 
@@ -480,7 +480,7 @@ def test_login_taken(client):
 
 def test_sis_id_taken(client):
     with pytest.raises(SisIdTaken) as caught:
-        client.create_login(1, "114", "yuki.t", password="gold-leaf-38", sis_user_id="0045510")
+        client.create_login(1, "114", "yuki.tanaka", password="gold-leaf-38", sis_user_id="0045510")
     assert 'SIS ID "0045510" is already in use' in caught.value.message
     assert caught.value.error_type == "taken"
 

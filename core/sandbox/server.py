@@ -131,7 +131,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 parts.append(self.rfile.read(size))
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        data = self.rfile.read(length) if length > 0 else b""
+        if len(data) < length:  # the client went away mid-request: Canvas would not act
+            raise ConnectionResetError("the request body ended early")
+        return data
 
     def _send(
         self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
@@ -168,7 +171,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         sandbox = self.server.sandbox
         parts = urlsplit(self.path)
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except (ConnectionResetError, ValueError):
+            self._drop()
+            return
         if not parts.path.startswith("/api/"):
             self._serve_file(parts.path, parts.query)
             return
