@@ -164,6 +164,7 @@ def build_app(argv: list[str] | None = None):
     from PySide6.QtWidgets import QApplication
 
     from core.paths import resource_path
+    from gui import gc_guard
 
     app = QApplication.instance()
     if app is None:
@@ -177,6 +178,7 @@ def build_app(argv: list[str] | None = None):
     app.setApplicationVersion(core.__version__)
     app.setDesktopFileName(core.APP_ID)
     app.setStyle("Fusion")
+    gc_guard.install(app)
     apply_palette(app)
     hints = app.styleHints()
     if hasattr(hints, "colorSchemeChanged") and not getattr(app, "_scheme_hooked", False):
@@ -261,34 +263,38 @@ def open_connect_dialog(window) -> None:
             previous.close()
 
 
-def run_gui(file: str | None, *, demo: bool = False) -> int:
+def show_main_window(file: str | None = None, *, demo: bool = False):
+    """The main window, shown, with what the command line asked for queued up."""
     from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
 
-    from core import credentials
-    from core.logs import setup_logging
     from gui import settings
-    from gui.exception_hook import install_exception_hook
 
-    log_path = setup_logging()
-    log.info("%s %s starting; log at %s", core.APP_NAME, core.__version__, log_path)
-    app = build_app()
-    hook = install_exception_hook()
     window = create_main_window()
     if not settings.restore_window(window):
         window.resize(1200, 760)
     window.show()
     log.info("window shown after %d ms", process_age_ms())
-
-    def save_state() -> None:
-        settings.save_window(window)
-
-    app.aboutToQuit.connect(save_state)
+    QApplication.instance().aboutToQuit.connect(lambda: settings.save_window(window))
     if demo:
         QTimer.singleShot(0, lambda: start_demo(window))
     elif file:
         QTimer.singleShot(0, lambda: window.open_file(str(Path(file).expanduser())))
     else:
         QTimer.singleShot(0, lambda: _first_start(window))
+    return window
+
+
+def run_gui(file: str | None, *, demo: bool = False) -> int:
+    from core import credentials
+    from core.logs import setup_logging
+    from gui.exception_hook import install_exception_hook
+
+    log_path = setup_logging()
+    log.info("%s %s starting; log at %s", core.APP_NAME, core.__version__, log_path)
+    app = build_app()
+    hook = install_exception_hook()
+    window = show_main_window(file, demo=demo)
     code = app.exec()
     connection = getattr(window, "connection", None)
     if connection is not None:

@@ -8,7 +8,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Keyring must never touch a developer's real keychain from a test.
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
 
+import gc
+
 import pytest
+
+
+def pytest_configure(config):
+    # The app collects garbage on the GUI thread only (gui/gc_guard.py): a collection on
+    # a worker thread that frees a widget crashes Qt. Tests do the same: no automatic
+    # collection, and a collection on the main thread after every test.
+    gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
