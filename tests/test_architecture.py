@@ -28,8 +28,7 @@ def test_core_sources_never_import_qt():
 
 def test_importing_every_core_module_loads_no_qt():
     modules = sorted(
-        ".".join(p.relative_to(CORE.parent).with_suffix("").parts)
-        for p in CORE.rglob("*.py")
+        ".".join(p.relative_to(CORE.parent).with_suffix("").parts) for p in CORE.rglob("*.py")
     )
     modules = [m.removesuffix(".__init__") for m in modules]
     code = (
