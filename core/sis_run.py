@@ -18,6 +18,8 @@ The steps (canvas-api.md, "SIS import of logins"):
    already there before the import (an import updates a login whose SIS id it knows)
    is Already exists, never Created, so undo leaves it alone.
 
+The outcomes of step 4 and the look-ups of step 5 (the read-back) live in :mod:`core.sis_readback`.
+
 The journal records the run with method ``sis-import`` and the SIS import id, and
 every row as sent before the upload and answered after, exactly like an API run.
 """
@@ -28,9 +30,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any, TypeVar
 
 from core.canvas_errors import (
@@ -40,21 +40,18 @@ from core.canvas_errors import (
     PermissionDenied,
     TimedOut,
     TokenRefused,
-    describe_error,
 )
-from core.model import Action, CancelToken, Progress, ProgressCallback, RowResult, Status, login_key
-from core.paced import paced_each
+from core.model import Action, CancelToken, Progress, ProgressCallback, RowResult, Status
 from core.pacing import AdaptiveLimiter, Backoff, Cancelled, RetryPolicy
 from core.plan import Plan, now_local
 from core.runner import CanvasUnavailable, RunOptions, RunSummary, execute
 from core.runner_ops import RowContext, StopRun
-from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN, CsvRow, LoginsCsv, build_logins_csv
+from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN, LoginsCsv, build_logins_csv
+from core.sis_readback import UPDATED_BY_IMPORT, ImportReadBack
 from core.sis_warnings import (
     ImportWarning,
-    is_taken,
     map_warnings,
     parse_errors_csv,
-    plain_warning,
 )
 
 log = logging.getLogger(__name__)
@@ -86,9 +83,6 @@ PASSWORD_NOTE = (
     "the password of a login that already exists; use the API method (an Update row) "
     "for that."
 )
-
-#: In the message of an Already exists row whose login the import changed (undo: no restore).
-UPDATED_BY_IMPORT = "the import set its name to"
 
 _NOT_FINAL = frozenset({"initializing", "created", "importing", "cleanup_batch"})
 _FAILED = frozenset({"failed", "failed_with_messages", "aborted"})
@@ -388,7 +382,13 @@ class _ImportRun:
         mapped, unmapped = map_warnings(built, warnings)
         for warning in unmapped:
             log.info("SIS import %s: warning for no row: %s", import_id, warning.message)
-        return self._settle(built, report, final, mapped)
+        readback = ImportReadBack(self.ctx, self.options.concurrency, self.cancel, self.maybe_sent)
+        return readback.settle(
+            built,
+            final,
+            mapped,
+            lambda fresh, message: self._settle_rows(built, report, fresh, message),
+        )
 
     def _wait(
         self, import_id: Any, status: dict, report: _Reporter, base: int, count: int
@@ -469,143 +469,8 @@ class _ImportRun:
         done = self._base + half + -(-self._settled * rest // max(1, self._count))
         report.add(fresh, message, done)
 
-    # --- reading back ---------------------------------------------------------------
-    def _settle(
-        self, built: LoginsCsv, report: _Reporter, final: dict, mapped: dict[int, list[str]]
-    ) -> bool:
-        started_at = _timestamp(final.get("created_at"))
-        stats = final.get("statistics") or {}
-        pseudonyms = stats.get("Pseudonym") if isinstance(stats, dict) else None
-        updated = pseudonyms.get("updated") if isinstance(pseudonyms, dict) else None
-        nothing_updated = updated == 0
-        stamp = now_local()
-        immediate: list[RowResult] = []
-        lookups: list[tuple[CsvRow, bool]] = []
-        for index, row in enumerate(built.rows):
-            messages = mapped.get(index)
-            if not messages:
-                lookups.append((row, False))
-            elif any(is_taken(m) for m in messages):
-                lookups.append((row, True))
-            else:
-                words = "; ".join(dict.fromkeys(plain_warning(m, row) for m in messages))
-                immediate.append(RowResult(row.row, Status.FAILED, words + ".", "", stamp))
-        self._record(built, immediate)
-        self._add(report, immediate)
-        message = "Reading the new logins' ids from Canvas…"
-
-        def settle_one(item: tuple[CsvRow, bool]) -> RowResult:
-            row, taken = item
-            return self._read_back(row, taken, started_at, nothing_updated)
-
-        return self._for_each(lookups, settle_one, built, report, message)
-
-    def _read_back(
-        self, row: CsvRow, taken: bool, started_at: datetime | None, nothing_updated: bool
-    ) -> RowResult:
-        op = row.operation
-        assert op is not None
-        stamp = now_local()
-        try:
-            logins = self.ctx.call(lambda: self.client.list_logins(op.user_ref))
-        except NotFound:
-            return RowResult(
-                row.row,
-                Status.FAILED,
-                f"No student with {op.student_words} was found in Canvas.",
-                "",
-                stamp,
-            )
-        active = [lg for lg in logins if (lg.get("workflow_state") or "active") != "deleted"]
-        key = login_key(row.login_id)
-        named = [lg for lg in active if login_key(str(lg.get("unique_id") or "")) == key]
-        with_sis = [lg for lg in named if str(lg.get("sis_user_id") or "") == row.user_id]
-        login = (with_sis or named or [None])[0]
-        if taken:
-            if login is None:
-                words = plain_warning("already exists, SIS ID", row)
-                return RowResult(row.row, Status.FAILED, words + ".", "", stamp)
-            if op.identity in self.maybe_sent:
-                return self._created(row, login, stamp)
-            return RowResult(
-                row.row,
-                Status.ALREADY_EXISTS,
-                f"The student already has the login '{login.get('unique_id')}' in Canvas",
-                str(login.get("id", "")),
-                stamp,
-            )
-        if login is None:
-            return RowResult(
-                row.row,
-                Status.FAILED,
-                "Canvas finished the import without adding this login and gave no reason. "
-                "Run again, or try this row with the API method.",
-                "",
-                stamp,
-            )
-        made_now = nothing_updated or op.identity in self.maybe_sent
-        if not made_now:
-            created_at = _timestamp(login.get("created_at"))
-            # Strictly later: on a tie, the safe side is Already exists (undo leaves it).
-            made_now = started_at is None or created_at is None or created_at > started_at
-        if not made_now:
-            return RowResult(
-                row.row,
-                Status.ALREADY_EXISTS,
-                f"The student already had this login (Login SIS ID '{row.user_id}') in "
-                f"Canvas; {UPDATED_BY_IMPORT} '{row.login_id}' and made no new login",
-                str(login.get("id", "")),
-                stamp,
-            )
-        return self._created(row, login, stamp)
-
-    @staticmethod
-    def _created(row: CsvRow, login: dict, stamp: str) -> RowResult:
-        return RowResult(
-            row.row,
-            Status.CREATED,
-            f"Login '{row.login_id}' created by SIS import",
-            str(login.get("id", "")),
-            stamp,
-        )
-
-    def _for_each(
-        self,
-        items: list[tuple[CsvRow, bool]],
-        fn: Callable[[tuple[CsvRow, bool]], RowResult],
-        built: LoginsCsv,
-        report: _Reporter,
-        message: str,
-    ) -> bool:
-        def on_fresh(fresh: list[RowResult]) -> None:
-            self._record(built, fresh)
-            self._add(report, fresh, message)
-
-        def on_error(item: tuple[CsvRow, bool], exc: BaseException) -> RowResult:
-            return RowResult(
-                item[0].row,
-                Status.FAILED,
-                "The import went through, but reading this login back failed: "
-                f"{describe_error(exc).rstrip('.')}. Run again to check it.",
-                "",
-                now_local(),
-            )
-
-        return paced_each(
-            items,
-            fn,
-            concurrency=self.options.concurrency,
-            cancel=self.cancel,
-            on_fresh=on_fresh,
-            on_error=on_error,
-        )
-
-
-def _timestamp(text: Any) -> datetime | None:
-    if not text:
-        return None
-    try:
-        stamp = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo is not None else None
+    def _settle_rows(
+        self, built: LoginsCsv, report: _Reporter, fresh: list[RowResult], message: str
+    ) -> None:
+        self._record(built, fresh)
+        self._add(report, fresh, message)

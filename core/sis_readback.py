@@ -1,0 +1,185 @@
+"""Reading a finished SIS import back: every row's outcome and its new login's id.
+
+Steps 4 and 5 of :mod:`core.sis_run`: each warning was mapped back to its row before;
+those rows are Failed with Canvas's message in plain words, and a "taken" warning for
+a login the student already has is Already exists. Every other row is looked up (its
+student's logins, read with the run's pacing) so Canvas Login ID is filled in and undo
+can find the login. A login that was already there before the import (an import
+updates a login whose SIS id it knows) is Already exists, never Created, so undo
+leaves it alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.canvas_errors import NotFound, describe_error
+from core.model import CancelToken, RowResult, Status, login_key
+from core.paced import paced_each
+from core.plan import now_local
+from core.runner_ops import RowContext
+from core.sis_export import CsvRow, LoginsCsv
+from core.sis_warnings import is_taken, plain_warning
+
+__all__ = ["UPDATED_BY_IMPORT", "FreshResults", "ImportReadBack"]
+
+#: In the message of an Already exists row whose login the import changed (undo: no restore).
+UPDATED_BY_IMPORT = "the import set its name to"
+
+#: Called with newly settled results and the progress message to show with them.
+FreshResults = Callable[[list[RowResult], str], None]
+
+
+@dataclass
+class ImportReadBack:
+    """Settles the rows of one finished import, reading logins through ``ctx``."""
+
+    ctx: RowContext
+    concurrency: int
+    cancel: CancelToken
+    #: Rows an earlier run sent without hearing back (from the journal): made by this run.
+    maybe_sent: frozenset[tuple[str, ...]]
+
+    def settle(
+        self, built: LoginsCsv, final: dict, mapped: dict[int, list[str]], on_fresh: FreshResults
+    ) -> bool:
+        """Give every row its outcome; True when stopped before every row had one.
+
+        ``mapped`` holds the import's warnings by row index
+        (:func:`core.sis_warnings.map_warnings`); ``on_fresh(results, message)`` gets the
+        results as they settle.
+        """
+        started_at = _timestamp(final.get("created_at"))
+        stats = final.get("statistics") or {}
+        pseudonyms = stats.get("Pseudonym") if isinstance(stats, dict) else None
+        updated = pseudonyms.get("updated") if isinstance(pseudonyms, dict) else None
+        nothing_updated = updated == 0
+        stamp = now_local()
+        immediate: list[RowResult] = []
+        lookups: list[tuple[CsvRow, bool]] = []
+        for index, row in enumerate(built.rows):
+            messages = mapped.get(index)
+            if not messages:
+                lookups.append((row, False))
+            elif any(is_taken(m) for m in messages):
+                lookups.append((row, True))
+            else:
+                words = "; ".join(dict.fromkeys(plain_warning(m, row) for m in messages))
+                immediate.append(RowResult(row.row, Status.FAILED, words + ".", "", stamp))
+        on_fresh(immediate, "")
+        message = "Reading the new logins' ids from Canvas…"
+
+        def settle_one(item: tuple[CsvRow, bool]) -> RowResult:
+            row, taken = item
+            return self._read_back(row, taken, started_at, nothing_updated)
+
+        return self._for_each(lookups, settle_one, on_fresh, message)
+
+    def _read_back(
+        self, row: CsvRow, taken: bool, started_at: datetime | None, nothing_updated: bool
+    ) -> RowResult:
+        op = row.operation
+        assert op is not None
+        stamp = now_local()
+        try:
+            logins = self.ctx.call(lambda: self.ctx.client.list_logins(op.user_ref))
+        except NotFound:
+            return RowResult(
+                row.row,
+                Status.FAILED,
+                f"No student with {op.student_words} was found in Canvas.",
+                "",
+                stamp,
+            )
+        active = [lg for lg in logins if (lg.get("workflow_state") or "active") != "deleted"]
+        key = login_key(row.login_id)
+        named = [lg for lg in active if login_key(str(lg.get("unique_id") or "")) == key]
+        with_sis = [lg for lg in named if str(lg.get("sis_user_id") or "") == row.user_id]
+        login = (with_sis or named or [None])[0]
+        if taken:
+            if login is None:
+                words = plain_warning("already exists, SIS ID", row)
+                return RowResult(row.row, Status.FAILED, words + ".", "", stamp)
+            if op.identity in self.maybe_sent:
+                return self._created(row, login, stamp)
+            return RowResult(
+                row.row,
+                Status.ALREADY_EXISTS,
+                f"The student already has the login '{login.get('unique_id')}' in Canvas",
+                str(login.get("id", "")),
+                stamp,
+            )
+        if login is None:
+            return RowResult(
+                row.row,
+                Status.FAILED,
+                "Canvas finished the import without adding this login and gave no reason. "
+                "Run again, or try this row with the API method.",
+                "",
+                stamp,
+            )
+        made_now = nothing_updated or op.identity in self.maybe_sent
+        if not made_now:
+            created_at = _timestamp(login.get("created_at"))
+            # Strictly later: on a tie, the safe side is Already exists (undo leaves it).
+            made_now = started_at is None or created_at is None or created_at > started_at
+        if not made_now:
+            return RowResult(
+                row.row,
+                Status.ALREADY_EXISTS,
+                f"The student already had this login (Login SIS ID '{row.user_id}') in "
+                f"Canvas; {UPDATED_BY_IMPORT} '{row.login_id}' and made no new login",
+                str(login.get("id", "")),
+                stamp,
+            )
+        return self._created(row, login, stamp)
+
+    @staticmethod
+    def _created(row: CsvRow, login: dict, stamp: str) -> RowResult:
+        return RowResult(
+            row.row,
+            Status.CREATED,
+            f"Login '{row.login_id}' created by SIS import",
+            str(login.get("id", "")),
+            stamp,
+        )
+
+    def _for_each(
+        self,
+        items: list[tuple[CsvRow, bool]],
+        fn: Callable[[tuple[CsvRow, bool]], RowResult],
+        on_fresh: FreshResults,
+        message: str,
+    ) -> bool:
+
+        def on_error(item: tuple[CsvRow, bool], exc: BaseException) -> RowResult:
+            return RowResult(
+                item[0].row,
+                Status.FAILED,
+                "The import went through, but reading this login back failed: "
+                f"{describe_error(exc).rstrip('.')}. Run again to check it.",
+                "",
+                now_local(),
+            )
+
+        return paced_each(
+            items,
+            fn,
+            concurrency=self.concurrency,
+            cancel=self.cancel,
+            on_fresh=lambda fresh: on_fresh(fresh, message),
+            on_error=on_error,
+        )
+
+
+def _timestamp(text: Any) -> datetime | None:
+    if not text:
+        return None
+    try:
+        stamp = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else None

@@ -1,0 +1,175 @@
+"""Choosing what "Undo last run" takes back: the logins the workbook's last run created.
+
+Which logins: the journal's last run of the workbook (``runs`` newest first, undo runs
+skipped) and its entries with status Created and a Canvas Login ID, matched to the
+table rows that still say Created with that same Canvas Login ID. A workbook that has
+no run in this computer's journal falls back to its own columns: the Created rows
+with a Canvas Login ID whose Processed At belongs to the latest burst of work (no gap
+longer than :data:`RUN_GAP` between two rows). The plan also says whether Canvas's
+restore of a SIS import would touch only those logins (:mod:`core.undo_run` uses it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.journal import RunRecord
+from core.model import Status, Table
+from core.sis_run import API_METHOD, IMPORT_METHOD, UPDATED_BY_IMPORT
+
+__all__ = ["RUN_GAP", "UndoPlan", "UndoTarget", "plan_undo"]
+
+_UNDOABLE = frozenset({API_METHOD, IMPORT_METHOD})
+#: Rows processed further apart than this belong to different runs (workbook fallback).
+RUN_GAP = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class UndoTarget:
+    """One login to remove: the row that created it and the login's Canvas id."""
+
+    row: int
+    sheet_row: int
+    user_ref: str
+    login_id: str
+    unique_id: str
+    identity: tuple[str, ...]
+
+
+@dataclass
+class UndoPlan:
+    targets: list[UndoTarget] = field(default_factory=list)
+    #: The journal's run being undone (None when found from the workbook's columns).
+    run: RunRecord | None = None
+    #: Why there is nothing to undo, in plain words (empty when there are targets).
+    reason: str = ""
+    #: Whether Canvas's restore of the SIS import would touch only the targets.
+    restore_possible: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.targets)
+
+    @property
+    def method(self) -> str:
+        return self.run.method if self.run is not None else ""
+
+    @property
+    def sis_import_id(self) -> str | None:
+        return self.run.sis_import_id if self.run is not None else None
+
+    def words(self) -> str:
+        """``Remove the 12 logins that the last run (by SIS import, 2025-...) created``."""
+        how = {IMPORT_METHOD: "by SIS import", API_METHOD: "by the API"}.get(self.method, "")
+        when = self.run.started[:16].replace("T", " ") if self.run is not None else ""
+        detail = ", ".join(part for part in (how, f"started {when}" if when else "") if part)
+        noun = "login" if self.count == 1 else "logins"
+        return (
+            f"Remove the {self.count} {noun} that the last run"
+            f"{f' ({detail})' if detail else ''} created"
+        )
+
+
+def _targets_for_rows(table: Table, rows: list[tuple[int, str]]) -> list[UndoTarget]:
+    from core.model import Role
+
+    found: list[UndoTarget] = []
+    for index, login_id in rows:
+        user_ref = table.user_ref(index)
+        if not user_ref:
+            continue
+        found.append(
+            UndoTarget(
+                row=index,
+                sheet_row=table.rows[index].sheet_row,
+                user_ref=user_ref,
+                login_id=login_id,
+                unique_id=table.value(index, Role.NEW_LOGIN).strip(),
+                identity=tuple(table.row_identity(index)),
+            )
+        )
+    return found
+
+
+def _created_here(table: Table, index: int, login_id: str) -> bool:
+    from core.model import Role
+
+    return (
+        table.status(index) == Status.CREATED.value
+        and table.value(index, Role.CANVAS_LOGIN_ID).strip() == login_id
+    )
+
+
+def plan_undo(table: Table, journal: Any = None, workbook_key: str = "") -> UndoPlan:
+    """The logins the last run created that the workbook still shows as Created."""
+    runs = journal.runs(workbook_key) if journal is not None and workbook_key else []
+    runs = [run for run in runs if run.method in _UNDOABLE]
+    if not runs:
+        return _plan_from_workbook(table)
+    run = runs[-1]
+    entries = journal.results_of_run(run.id)
+    created = {
+        entry.identity: str(entry.login_id)
+        for entry in entries
+        if entry.status == Status.CREATED.value and entry.login_id
+    }
+    rows: list[tuple[int, str]] = []
+    for index in range(len(table.rows)):
+        login_id = created.get(tuple(table.row_identity(index)))
+        if login_id and _created_here(table, index, login_id):
+            rows.append((index, login_id))
+    plan = UndoPlan(targets=_targets_for_rows(table, rows), run=run)
+    if not plan.targets:
+        plan.reason = (
+            "The last run created no logins that this workbook still shows as Created, "
+            "so there is nothing to undo."
+        )
+    touched_others = any(
+        entry.status not in (Status.CREATED.value, Status.FAILED.value, Status.ALREADY_EXISTS.value)
+        or (
+            entry.status == Status.ALREADY_EXISTS.value
+            and UPDATED_BY_IMPORT in (entry.message or "")
+        )
+        for entry in entries
+    )
+    plan.restore_possible = (
+        run.method == IMPORT_METHOD
+        and bool(run.sis_import_id)
+        and not touched_others
+        and len(plan.targets) == len(created)
+    )
+    return plan
+
+
+def _stamp(text: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.astimezone()
+
+
+def _plan_from_workbook(table: Table) -> UndoPlan:
+    from core.model import Role
+
+    stamped: list[tuple[datetime, int, str]] = []
+    for index in range(len(table.rows)):
+        login_id = table.value(index, Role.CANVAS_LOGIN_ID).strip()
+        when = _stamp(table.value(index, Role.PROCESSED_AT))
+        if login_id and when is not None and table.status(index) == Status.CREATED.value:
+            stamped.append((when, index, login_id))
+    if not stamped:
+        return UndoPlan(
+            reason="No row of this workbook says Created with a Canvas Login ID, so there "
+            "is nothing to undo."
+        )
+    stamped.sort()
+    last = [stamped[-1]]
+    for item in reversed(stamped[:-1]):
+        if last[-1][0] - item[0] > RUN_GAP:
+            break
+        last.append(item)
+    rows = sorted((index, login_id) for _, index, login_id in last)
+    return UndoPlan(targets=_targets_for_rows(table, rows))
