@@ -19,9 +19,11 @@ from core.journal import RunRecord
 from core.model import Status, Table
 from core.sis_run import API_METHOD, IMPORT_METHOD, UPDATED_BY_IMPORT
 
-__all__ = ["RUN_GAP", "UndoPlan", "UndoTarget", "plan_undo"]
+__all__ = ["RUN_GAP", "UNDO_METHOD", "UndoPlan", "UndoTarget", "plan_undo"]
 
 _UNDOABLE = frozenset({API_METHOD, IMPORT_METHOD})
+#: The journal's method for an undo run.
+UNDO_METHOD = "undo"
 #: Rows processed further apart than this belong to different runs (workbook fallback).
 RUN_GAP = timedelta(minutes=15)
 
@@ -102,19 +104,41 @@ def _created_here(table: Table, index: int, login_id: str) -> bool:
     )
 
 
+def _last_creating_run(
+    journal: Any, runs: list[RunRecord]
+) -> tuple[RunRecord | None, list[Any], dict[tuple[str, ...], str]]:
+    """The newest run that created logins, unless an undo came after it.
+
+    A re-run that found every row done creates nothing; "Undo last run" after it still
+    means the run that made the logins, not the empty one.
+    """
+    for run in reversed(runs):
+        if run.method not in _UNDOABLE:
+            if run.method == UNDO_METHOD:
+                break
+            continue
+        entries = journal.results_of_run(run.id)
+        created = {
+            entry.identity: str(entry.login_id)
+            for entry in entries
+            if entry.status == Status.CREATED.value and entry.login_id
+        }
+        if created:
+            return run, entries, created
+    return None, [], {}
+
+
 def plan_undo(table: Table, journal: Any = None, workbook_key: str = "") -> UndoPlan:
     """The logins the last run created that the workbook still shows as Created."""
     runs = journal.runs(workbook_key) if journal is not None and workbook_key else []
-    runs = [run for run in runs if run.method in _UNDOABLE]
-    if not runs:
+    if not any(run.method in _UNDOABLE for run in runs):
         return _plan_from_workbook(table)
-    run = runs[-1]
-    entries = journal.results_of_run(run.id)
-    created = {
-        entry.identity: str(entry.login_id)
-        for entry in entries
-        if entry.status == Status.CREATED.value and entry.login_id
-    }
+    run, entries, created = _last_creating_run(journal, runs)
+    if run is None:
+        return UndoPlan(
+            reason="The last run that created logins has already been undone, or no run "
+            "created any, so there is nothing to undo."
+        )
     rows: list[tuple[int, str]] = []
     for index in range(len(table.rows)):
         login_id = created.get(tuple(table.row_identity(index)))

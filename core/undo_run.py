@@ -31,14 +31,11 @@ from core.plan import now_local
 from core.runner import CanvasUnavailable, RunOptions, RunSummary
 from core.runner_ops import RowContext, StopRun
 from core.sis_run import IMPORT_PERMISSION
-from core.undo_plan import UndoPlan, UndoTarget
+from core.undo_plan import UNDO_METHOD, UndoPlan, UndoTarget
 
 log = logging.getLogger(__name__)
 
 __all__ = ["UNDO_METHOD", "restore_permitted", "undo_last_run"]
-
-#: The journal's method for an undo run (never itself undone).
-UNDO_METHOD = "undo"
 
 
 def restore_permitted(client: Any, account_id: int | str) -> bool:

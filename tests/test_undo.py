@@ -118,6 +118,21 @@ def test_undo_removes_only_what_the_last_run_created(sb, journal):
     assert nothing.results == []
 
 
+def test_undo_after_a_rerun_that_created_nothing_still_means_the_run_that_created(sb, journal):
+    taken = {"SIS User ID": "0045523", "New Login": "yuki.t", "Password": "gold-leaf-38"}
+    table = make_table([*ROWS[:2], taken])
+    first_run(table, sb, journal)
+    first_run(table, sb, journal)  # only the Failed row is tried again: nothing created
+    assert len(journal.runs("k")) == 2
+    plan, summary = undo(table, sb, journal)
+    assert plan.count == 2 and plan.run.id == journal.runs("k")[0].id
+    assert summary.count(Status.DELETED) == 2
+    # After the undo, an older run is never reached back into.
+    first_run(table, sb, journal)
+    again, _ = undo(table, sb, journal)
+    assert again.count == 0 and "already been undone" in again.reason
+
+
 def test_a_renamed_login_is_left_alone_and_a_gone_one_is_already_deleted(sb, journal):
     table = make_table(ROWS[:2])
     first_run(table, sb, journal)
