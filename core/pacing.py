@@ -113,6 +113,19 @@ class AdaptiveLimiter:
             self._limit = self._next_limit(rate, throttled, others)
             self._cond.notify_all()
 
+    def seed(self, rate: RateInfo | None) -> None:
+        """Start from what an answer before the run showed, instead of ramping up.
+
+        The opening reads (which account, which rights) already say how full the
+        bucket is: an empty one takes the ceiling at once; one another program of the
+        same token is filling takes only what fits.
+        """
+        if rate is None or rate.remaining is None:
+            return
+        with self._cond:
+            self._limit = max(1, min(self.ceiling, self.fits(rate.remaining, self._in_flight)))
+            self._cond.notify_all()
+
     def fits(self, remaining: float, others_in_flight: int) -> int:
         """How many calls may be in flight given an answer's ``remaining``."""
         room = remaining + others_in_flight * self.up_front_cost

@@ -202,10 +202,12 @@ def execute(
         if run_id is not None:
             journal.record_sent(run_id, op.identity, op.action.value)
 
+    limiter = AdaptiveLimiter(ceiling=concurrency, start=min(4, concurrency))
+    limiter.seed(getattr(client, "last_rate", None))
     ctx = RowContext(
         client=client,
         account_id=account_id,
-        limiter=AdaptiveLimiter(ceiling=concurrency, start=min(4, concurrency)),
+        limiter=limiter,
         policy=RetryPolicy(),
         backoff=Backoff(
             base=options.backoff_base,

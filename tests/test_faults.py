@@ -256,7 +256,8 @@ def test_create_answered_after_the_client_gave_up_is_not_a_duplicate_or_a_failur
 def test_throttled_answers_are_retried_until_every_row_is_done(
     status, sandbox_factory, tmp_path, create_actions
 ):
-    """A bucket that fits only 3 calls: the runner starts at 4 and must back off."""
+    """A bucket that fits only 3 calls, and no opening read to learn it from (account
+    given, permission check off): the runner starts at 4 and must back off."""
     sandbox = sandbox_factory(
         extra_students=40,
         latency=0.02,
@@ -265,13 +266,36 @@ def test_throttled_answers_are_retried_until_every_row_is_done(
     path = write_workbook(tmp_path / "throttle.xlsx", student_rows(40, "busy"))
 
     with CanvasClient(sandbox.url, sandbox.token) as client:
-        summary = run_workbook(path, client, concurrency=10, backoff_base=0.05)
+        summary = run_workbook(
+            path,
+            client,
+            concurrency=10,
+            backoff_base=0.05,
+            account_id=1,
+            check_permission=False,
+        )
 
     outcomes = read_outcomes(path)
     assert {r.status for r in outcomes} == {"Created"}
     assert summary.count(Status.CREATED) == 40
     assert sandbox.stats.throttled >= 1
     assert_matches_sandbox(sandbox, outcomes, "busy.")
+    assert set(create_actions.values()) == {1}
+
+
+def test_a_small_bucket_seen_in_the_opening_reads_is_never_overrun(
+    sandbox_factory, tmp_path, create_actions
+):
+    """The opening reads show how much room the bucket has: start there, never throttled."""
+    sandbox = sandbox_factory(
+        extra_students=40, latency=0.02, throttle=ThrottleConfig(high_water=200)
+    )
+    path = write_workbook(tmp_path / "small.xlsx", student_rows(40, "small"))
+    with CanvasClient(sandbox.url, sandbox.token) as client:
+        summary = run_workbook(path, client, concurrency=10, backoff_base=0.05)
+    assert summary.count(Status.CREATED) == 40
+    assert sandbox.stats.throttled == 0
+    assert sandbox.stats.max_in_flight <= 3
     assert set(create_actions.values()) == {1}
 
 

@@ -108,6 +108,19 @@ def test_limiter_halves_on_throttle_and_never_drops_below_one():
     assert limiter.in_flight == 0
 
 
+def test_limiter_seeded_from_an_answer_before_the_run_skips_the_ramp():
+    empty = AdaptiveLimiter(ceiling=10, start=4)
+    empty.seed(RateInfo(remaining=599.9, cost=0.01))
+    assert empty.limit == 10  # an empty bucket fits 11: the ceiling at once
+    shared = AdaptiveLimiter(ceiling=10, start=4)
+    shared.seed(RateInfo(remaining=260.0, cost=0.01))
+    assert shared.limit == 4  # another program fills the bucket: only what fits (260/50 - 1)
+    unknown = AdaptiveLimiter(ceiling=10, start=4)
+    unknown.seed(None)
+    unknown.seed(RateInfo(remaining=None, cost=None))
+    assert unknown.limit == 4
+
+
 def test_limiter_start_is_clamped_to_the_ceiling():
     assert AdaptiveLimiter(ceiling=3, start=8).limit == 3
     assert AdaptiveLimiter(ceiling=3, start=0).limit == 1
