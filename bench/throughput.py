@@ -314,12 +314,16 @@ def report(args: argparse.Namespace, throttle: ThrottleConfig, results: list[Mea
         else None
     )
     targets: dict[str, bool] = {}
-    if vs_serial is not None:
+    # The speed targets are for a healthy Canvas; under injected faults the targets are
+    # "every row done, no duplicates" (the ideal client loses rows there, so its rate is
+    # no yardstick).
+    speed_targets = args.fault_rate == 0
+    if vs_serial is not None and speed_targets:
         targets[f"runner >= {TARGET_VS_SERIAL:g}x one at a time"] = vs_serial >= TARGET_VS_SERIAL
-    if vs_ideal is not None:
+    if vs_ideal is not None and speed_targets:
         targets[f"runner >= {TARGET_VS_IDEAL:.0%} of ideal"] = vs_ideal >= TARGET_VS_IDEAL
     if runner is not None:
-        targets["runner: zero failed rows"] = runner.failed == 0
+        targets["runner: zero failed rows (every row done)"] = runner.failed == 0
         targets["runner: zero duplicate logins"] = runner.notes.get("duplicate_logins") == 0
     if args.json:
         payload = {
