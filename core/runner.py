@@ -104,7 +104,8 @@ class CanvasUnavailable(CanvasError):
         self.summary = summary
 
 
-def _summary(results: list[RowResult], started: float, cancelled: bool) -> RunSummary:
+def summarise(results: list[RowResult], started: float, cancelled: bool) -> RunSummary:
+    """The summary of a run (any method) that began at ``started`` (time.monotonic())."""
     counts = Counter(result.status for result in results)
     return RunSummary(
         counts=dict(counts),
@@ -122,10 +123,14 @@ def _resolve_account(client: Any, options: RunOptions) -> int | str | None:
     return client.default_root_account_id()
 
 
-def _check_permission(client: Any, account_id: int | str) -> None:
-    """Stop before any write when Canvas says the token may not manage logins."""
+def require_permission(client: Any, account_id: int | str, permission: str, refusal: str) -> None:
+    """Stop before any write when Canvas says the token lacks ``permission``.
+
+    ``refusal`` is what staff are told. An older Canvas without the permissions call
+    lets the run go on: the rows themselves will then say what was refused.
+    """
     try:
-        allowed = client.permissions(account_id, [LOGINS_PERMISSION])
+        allowed = client.permissions(account_id, [permission])
     except (TokenRefused, ConnectionFailed, TimedOut):
         raise
     except NotFound:
@@ -133,18 +138,18 @@ def _check_permission(client: Any, account_id: int | str) -> None:
             f"Canvas has no account {account_id} that this token can see. Check the account."
         ) from None
     except PermissionDenied:
-        raise PermissionDenied(
-            "Your Canvas token may not manage logins on this account. Use a token of a "
-            "Canvas administrator of the whole school."
-        ) from None
-    except CanvasError as exc:  # an older Canvas without the call: the rows will tell
-        log.info("permission check skipped: %s", exc.message)
+        raise PermissionDenied(refusal) from None
+    except CanvasError as exc:
+        log.info("%s check skipped: %s", permission, exc.message)
         return
-    if allowed.get(LOGINS_PERMISSION) is False:
-        raise PermissionDenied(
-            "Your Canvas token may not manage logins on this account. Use a token of a "
-            "Canvas administrator of the whole school."
-        )
+    if allowed.get(permission) is False:
+        raise PermissionDenied(refusal)
+
+
+LOGINS_REFUSAL = (
+    "Your Canvas token may not manage logins on this account. Use a token of a "
+    "Canvas administrator of the whole school."
+)
 
 
 def execute(
@@ -167,7 +172,7 @@ def execute(
     results: list[RowResult] = list(plan.invalid)
     operations = plan.operations
     if not operations:
-        summary = _summary(results, started, bool(cancel and cancel.cancelled))
+        summary = summarise(results, started, bool(cancel and cancel.cancelled))
         if progress is not None:
             progress(Progress(0, 0, dict(summary.counts), list(results), "Nothing to send"))
         return summary
@@ -184,9 +189,9 @@ def execute(
     try:
         account_id = read(lambda: _resolve_account(client, options))
         if not options.dry_run and options.check_permission and account_id is not None:
-            read(lambda: _check_permission(client, account_id))
+            read(lambda: require_permission(client, account_id, LOGINS_PERMISSION, LOGINS_REFUSAL))
     except CanvasError as exc:
-        raise CanvasUnavailable(exc, _summary(results, started, False)) from exc
+        raise CanvasUnavailable(exc, summarise(results, started, False)) from exc
 
     use_journal = journal is not None and not options.dry_run
     run_id = (
@@ -287,7 +292,7 @@ def execute(
                 log.exception("the journal could not close the run")
     if cancel is not None and cancel.cancelled:
         cancelled = True
-    summary = _summary(results, started, cancelled or stop_error is not None)
+    summary = summarise(results, started, cancelled or stop_error is not None)
     if stop_error is not None:
         raise CanvasUnavailable(stop_error, summary)
     return summary

@@ -35,16 +35,19 @@ from typing import Any, TypeVar
 
 from core.canvas_errors import (
     CanvasError,
-    ConnectionFailed,
-    NotFound,
     PermissionDenied,
-    TimedOut,
-    TokenRefused,
 )
 from core.model import Action, CancelToken, Progress, ProgressCallback, RowResult, Status
 from core.pacing import AdaptiveLimiter, Backoff, Cancelled, RetryPolicy
 from core.plan import Plan, now_local
-from core.runner import CanvasUnavailable, RunOptions, RunSummary, execute
+from core.runner import (
+    CanvasUnavailable,
+    RunOptions,
+    RunSummary,
+    execute,
+    require_permission,
+    summarise,
+)
 from core.runner_ops import RowContext, StopRun
 from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN, LoginsCsv, build_logins_csv
 from core.sis_readback import UPDATED_BY_IMPORT, ImportReadBack
@@ -143,36 +146,11 @@ class _Reporter:
             self.progress(Progress(done, self.total, counts, list(fresh), message))
 
 
-def _summary(results: list[RowResult], started: float, cancelled: bool) -> RunSummary:
-    return RunSummary(
-        counts=dict(Counter(r.status for r in results)),
-        results=sorted(results, key=lambda r: r.row),
-        seconds=time.monotonic() - started,
-        cancelled=cancelled,
-    )
-
-
-def _check_import_permission(client: Any, account_id: int | str) -> None:
-    refusal = PermissionDenied(
-        "Your Canvas token may not import SIS data on this account, which the SIS import "
-        "method needs. Use the API method, or a token of an administrator with the "
-        '"import SIS data" right.'
-    )
-    try:
-        allowed = client.permissions(account_id, [IMPORT_PERMISSION])
-    except (TokenRefused, ConnectionFailed, TimedOut):
-        raise
-    except NotFound:
-        raise CanvasError(
-            f"Canvas has no account {account_id} that this token can see. Check the account."
-        ) from None
-    except PermissionDenied:
-        raise refusal from None
-    except CanvasError as exc:  # an older Canvas without the call: the upload will tell
-        log.info("import permission check skipped: %s", exc.message)
-        return
-    if allowed.get(IMPORT_PERMISSION) is False:
-        raise refusal
+IMPORT_REFUSAL = (
+    "Your Canvas token may not import SIS data on this account, which the SIS import "
+    'method needs. Use the API method, or a token of an administrator with the "import SIS '
+    'data" right.'
+)
 
 
 def run_by_import(
@@ -214,9 +192,9 @@ def run_by_import(
         if account_id is None:
             account_id = client.default_root_account_id()
         if built.rows and options.check_permission:
-            _check_import_permission(client, account_id)
+            require_permission(client, account_id, IMPORT_PERMISSION, IMPORT_REFUSAL)
     except CanvasError as exc:
-        raise CanvasUnavailable(exc, _summary(report.results, started, False)) from exc
+        raise CanvasUnavailable(exc, summarise(report.results, started, False)) from exc
     options = replace(options, account_id=account_id)
 
     if others:
@@ -239,20 +217,20 @@ def run_by_import(
             )
         except CanvasUnavailable as exc:
             _merge(report, exc.summary.results)
-            raise CanvasUnavailable(exc.error, _summary(report.results, started, True)) from exc
+            raise CanvasUnavailable(exc.error, summarise(report.results, started, True)) from exc
         _merge(report, api.results)
         if api.cancelled:
-            return _summary(report.results, started, True)
+            return summarise(report.results, started, True)
     if not built.rows:
-        return _summary(report.results, started, cancel.cancelled)
+        return summarise(report.results, started, cancel.cancelled)
     if cancel.cancelled:
-        return _summary(report.results, started, True)
+        return summarise(report.results, started, True)
     runner = _ImportRun(client, account_id, options, settings, cancel, journal, workbook_key)
     try:
         cancelled = runner.run(built, report)
     except StopRun as exc:
-        raise CanvasUnavailable(exc.error, _summary(report.results, started, True)) from exc
-    return _summary(report.results, started, cancelled)
+        raise CanvasUnavailable(exc.error, summarise(report.results, started, True)) from exc
+    return summarise(report.results, started, cancelled)
 
 
 def _merge(report: _Reporter, results: list[RowResult]) -> None:

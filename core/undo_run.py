@@ -28,7 +28,7 @@ from core.model import CancelToken, Progress, ProgressCallback, RowResult, Statu
 from core.paced import paced_each
 from core.pacing import AdaptiveLimiter, Backoff, Cancelled, RetryPolicy
 from core.plan import now_local
-from core.runner import CanvasUnavailable, RunOptions, RunSummary
+from core.runner import CanvasUnavailable, RunOptions, RunSummary, summarise
 from core.runner_ops import RowContext, StopRun
 from core.sis_run import IMPORT_PERMISSION
 from core.undo_plan import UNDO_METHOD, UndoPlan, UndoTarget
@@ -175,12 +175,7 @@ def undo_last_run(
     total = plan.count
 
     def summary(cancelled: bool) -> RunSummary:
-        return RunSummary(
-            counts=dict(Counter(r.status for r in results)),
-            results=sorted(results, key=lambda r: r.row),
-            seconds=time.monotonic() - started,
-            cancelled=cancelled,
-        )
+        return summarise(results, started, cancelled)
 
     if not plan.targets:
         return summary(False)
