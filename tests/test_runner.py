@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from table_support import table_from_dicts
 
 from core.canvas import CanvasClient
-from core.model import OUTPUT_ROLES, CancelToken, Role, Row, Status, Table, role_for_header
+from core.model import CancelToken, Role, Status, Table
 from core.plan import apply_results, build_plan
 from core.rules import check_table
 from core.runner import CanvasUnavailable, RunOptions, RunSummary, execute
@@ -24,17 +25,7 @@ FAST = {"backoff_base": 0.01, "backoff_cap": 0.05}
 
 
 def make_table(rows: list[dict[str, str]]) -> Table:
-    columns = {role_for_header(h): i for i, h in enumerate(HEADERS) if role_for_header(h)}
-    table = Table(
-        "Students",
-        list(HEADERS),
-        1,
-        columns,
-        [Row(i + 2, [values.get(h, "") for h in HEADERS]) for i, values in enumerate(rows)],
-    )
-    for role in OUTPUT_ROLES:
-        table.ensure_column(role)
-    return table
+    return table_from_dicts(HEADERS, rows)
 
 
 def run(table: Table, sandbox, token: str | None = None, **options) -> RunSummary:

@@ -6,9 +6,10 @@ import csv
 import io
 
 import pytest
+from table_support import table_from_dicts
 
 from core import cli
-from core.model import OUTPUT_ROLES, Row, Status, Table, role_for_header
+from core.model import Status, Table
 from core.plan import build_plan
 from core.rules import check_table
 from core.sis_export import (
@@ -36,17 +37,7 @@ HEADERS = [
 
 
 def make_table(rows: list[dict[str, str]]) -> Table:
-    columns = {role_for_header(h): i for i, h in enumerate(HEADERS) if role_for_header(h)}
-    table = Table(
-        "Students",
-        list(HEADERS),
-        1,
-        columns,
-        [Row(i + 2, [values.get(h, "") for h in HEADERS]) for i, values in enumerate(rows)],
-    )
-    for role in OUTPUT_ROLES:
-        table.ensure_column(role)
-    return table
+    return table_from_dicts(HEADERS, rows)
 
 
 def built_for(rows: list[dict[str, str]], pattern: str = DEFAULT_LOGIN_SIS_PATTERN):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from table_support import table_from_dicts
 
 from core import cli
 from core.canvas import CanvasClient
 from core.journal import Journal, workbook_key_for
-from core.model import OUTPUT_ROLES, Role, Row, Status, Table, role_for_header
+from core.model import Role, Status, Table
 from core.plan import apply_results, build_plan
 from core.rules import check_table
 from core.runner import RunOptions, execute
@@ -27,17 +28,7 @@ ROWS = [
 
 
 def make_table(rows: list[dict[str, str]]) -> Table:
-    columns = {role_for_header(h): i for i, h in enumerate(HEADERS) if role_for_header(h)}
-    table = Table(
-        "Students",
-        list(HEADERS),
-        1,
-        columns,
-        [Row(i + 2, [values.get(h, "") for h in HEADERS]) for i, values in enumerate(rows)],
-    )
-    for role in OUTPUT_ROLES:
-        table.ensure_column(role)
-    return table
+    return table_from_dicts(HEADERS, rows)
 
 
 @pytest.fixture

@@ -1,0 +1,20 @@
+"""Build a core Table straight from dicts, for engine tests that need no workbook file."""
+
+from __future__ import annotations
+
+from core.model import OUTPUT_ROLES, Row, Table, role_for_header
+
+
+def table_from_dicts(headers: list[str], rows: list[dict[str, str]]) -> Table:
+    """A sheet named Students with ``headers`` on row 1 and one row per dict from row 2."""
+    columns = {role_for_header(h): i for i, h in enumerate(headers) if role_for_header(h)}
+    table = Table(
+        "Students",
+        list(headers),
+        1,
+        columns,
+        [Row(i + 2, [values.get(h, "") for h in headers]) for i, values in enumerate(rows)],
+    )
+    for role in OUTPUT_ROLES:
+        table.ensure_column(role)
+    return table
