@@ -346,7 +346,7 @@ def update_counts(w: MainWindow) -> None:
     shown = w.proxy.rowCount()
     problems = len(w.table_model.findings.rows_with_problems())
     w.filter_buttons[RowFilter.PROBLEMS].setText(
-        f"Problems ({problems})" if problems else "Problems"
+        f"Rows with problems ({problems})" if problems else "Rows with problems"
     )
     w.count_label.setText(f"{total} rows" if shown == total else f"Showing {shown} of {total} rows")
     refresh_status_choices(w)

@@ -236,7 +236,7 @@ def test_filters_and_search(window, demo, qtbot):
     assert 0 < problems < total
     expected = f"Showing {problems} of {total} rows"
     qtbot.waitUntil(lambda: window.count_label.text() == expected, timeout=5000)
-    assert window.filter_buttons[RowFilter.PROBLEMS].text() == f"Problems ({problems})"
+    assert window.filter_buttons[RowFilter.PROBLEMS].text() == f"Rows with problems ({problems})"
     window.table_model.apply_results(
         [RowResult(0, Status.CREATED), RowResult(1, Status.FAILED, "no")]
     )
