@@ -219,6 +219,8 @@ def test_inno_setup_script_installs_per_user_and_upgrades_in_place():
     assert "PrivilegesRequired=lowest" in iss
     assert r"DefaultDirName={localappdata}\Programs\{#AppName}" in iss
     assert "AppId={{8E4F2C1A-5B7D-4E2F-9C3A-6D1B0F7E2A45}" in iss
+    # the setup .exe carries the app version (Inno would stamp 0.0.0.0 otherwise)
+    assert "VersionInfoVersion={#AppVersion}" in iss
     assert "{autoprograms}" in iss
     assert "[UninstallDelete]" not in iss.split("; No [UninstallDelete]")[0]
 

@@ -34,6 +34,7 @@ AppVerName={#AppName} {#AppVersion}
 AppPublisher={#AppPublisher}
 VersionInfoProductName={#AppName}
 VersionInfoProductTextVersion={#AppVersion}
+VersionInfoVersion={#AppVersion}
 PrivilegesRequired=lowest
 DefaultDirName={localappdata}\Programs\{#AppName}
 UsePreviousAppDir=yes
