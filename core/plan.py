@@ -121,7 +121,7 @@ def build_plan(table: Table, findings: Iterable[Finding]) -> Plan:
         if not errors and is_blank_row(table, row):
             continue
         if errors:
-            message = "; ".join(dict.fromkeys(f.message for f in errors))
+            message = "; ".join(dict.fromkeys(f.message.rstrip(". ") for f in errors)) + "."
             plan.invalid.append(RowResult(row, Status.INVALID, message, "", stamp))
             continue
         plan.operations.append(_operation(table, row))

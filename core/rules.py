@@ -89,16 +89,27 @@ class _RowChecker:
 
     def check(self, row: int) -> None:
         table = self.table
+        first = len(self.found)
+        unreadable: set[int] = set()
         for column, problem in sorted(table.rows[row].cell_problems.items()):
             role = role_for_column(table, column)
+            if role is None or role not in INPUT_ROLES:
+                continue  # a teachers' column: theirs to keep, whatever it holds
+            unreadable.add(column)
             self.found.append(Finding(row, column, problem, Severity.ERROR, role))
         action = table.action(row)
-        if action is None:
+        if action is None and table.column(Role.ACTION) not in unreadable:
             word = table.value(row, Role.ACTION).strip()
             self.add(row, Role.ACTION, f"Unknown action '{word}'. {ACTION_WORDS_HELP}.")
         self._student(row)
         self._login(row, action)
         self._password(row, action)
+        if unreadable:  # one finding per unreadable cell: not also "missing" or "too short"
+            self.found[first:] = [
+                f
+                for f in self.found[first:]
+                if f.column not in unreadable or f.message in table.rows[row].cell_problems.values()
+            ]
 
     def _student(self, row: int) -> None:
         table = self.table

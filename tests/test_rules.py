@@ -251,3 +251,26 @@ def test_ten_thousand_rows():
     rows[5000]["New Login"] = "kid1"
     findings = check_table(make_table(rows))
     assert sorted(f.row for f in findings) == [1, 5000]
+
+
+def test_a_formula_without_saved_value_matters_only_in_the_apps_own_columns():
+    from core.plan import build_plan
+
+    no_value = "This cell holds a formula with no saved value: open and save it in Excel first."
+    table = make_table(
+        [
+            {"Name": "", "SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-7-apple"},
+            {"Name": "Liam", "SIS User ID": "0045511", "New Login": "liam.o", "Password": ""},
+        ]
+    )
+    # Row 2: the teachers' Name column holds a formula Excel never computed: theirs.
+    table.rows[0].cell_problems[HEADERS.index("Name")] = no_value
+    # Row 3: the Password cell does: the row cannot be sent, and says so once.
+    table.rows[1].cell_problems[HEADERS.index("Password")] = no_value
+    findings = check_table(table)
+    assert [f for f in findings if f.row == 0] == []
+    on_password = [f for f in findings if f.row == 1 and f.role is Role.PASSWORD]
+    assert [f.message for f in on_password] == [no_value]
+    plan = build_plan(table, findings)
+    assert [op.row for op in plan.operations] == [0]
+    assert plan.invalid[0].message == no_value  # one sentence, no ".;" joins
