@@ -80,12 +80,27 @@ def _action(
     return action
 
 
+def key_list(standard: QKeySequence.StandardKey, *extra: str) -> list[QKeySequence]:
+    """The platform's keys for ``standard`` plus ``extra`` keys it lacks, each once.
+
+    A key bound twice (even to the same action) makes Qt report an ambiguous shortcut
+    and do nothing, so the extras are only added where the platform does not already
+    have them.
+    """
+    keys = list(QKeySequence.keyBindings(standard))
+    for text in extra:
+        key = QKeySequence(text)
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
 def build_actions(w: MainWindow) -> Actions:
     sp = QStyle.StandardPixmap
     undo = w.undo_stack.createUndoAction(w, "&Undo")
     undo.setShortcut(QKeySequence.StandardKey.Undo)
     redo = w.undo_stack.createRedoAction(w, "&Redo")
-    redo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")])
+    redo.setShortcuts(key_list(QKeySequence.StandardKey.Redo, "Ctrl+Y"))
     show_passwords = QAction("Show &Passwords", w)
     show_passwords.setCheckable(True)
     show_passwords.setShortcut(QKeySequence("Ctrl+Shift+P"))

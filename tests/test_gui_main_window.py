@@ -16,7 +16,8 @@ from gui_window_support import (
     write_xlsx,
 )
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtTest import QTest
 
 from core.model import Role, RowResult, Status
 from core.workbook_doc import lock_files
@@ -172,6 +173,31 @@ def test_edit_rechecks_at_once_and_undo_redo(window, demo, qtbot):
     assert not window.isWindowModified()
     window.actions_.redo.trigger()
     assert cell(window, short, Role.PASSWORD) == "long-enough-44"
+
+
+def test_ctrl_y_redoes_an_undone_edit(window, demo, qtbot):
+    window.open_file(demo)
+    login = col(window, Role.NEW_LOGIN)
+    before = cell(window, 0, Role.NEW_LOGIN)
+    assert window.proxy.setData(window.proxy.proxy_index_for(0, login), "redo.me")
+    window.actions_.undo.trigger()
+    assert cell(window, 0, Role.NEW_LOGIN) == before
+    window.activateWindow()
+    window.view.setFocus()
+    qtbot.waitUntil(window.view.hasFocus)
+    QTest.keyClick(window.view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyRelease(window.view, Qt.Key.Key_Control)  # else Ctrl stays held for later tests
+    assert cell(window, 0, Role.NEW_LOGIN) == "redo.me"
+
+
+def test_no_two_actions_share_a_shortcut(window):
+    owners: dict[str, str] = {}
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            text = key.toString()
+            assert text not in owners, f"{text} on {owners[text]!r} and {action.text()!r}"
+            owners[text] = action.text()
+    assert "Ctrl+Y" in owners
 
 
 def test_paste_a_block_from_excel_is_one_undo_step(window, demo):
