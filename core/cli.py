@@ -30,10 +30,11 @@ from core.canvas_errors import (
     AccountChoiceNeeded,
     CanvasConfigError,
     CanvasError,
+    NotRootAccount,
     describe_error,
 )
 from core.journal import Journal, workbook_key_for
-from core.logs import TOKEN_ENV, setup_logging
+from core.logs import TOKEN_ENV, log_file_path, setup_logging
 from core.model import Finding, Progress, Role, Severity, Status
 from core.plan import apply_results, build_plan
 from core.rules import check_table
@@ -347,13 +348,18 @@ def _connect(conn: Connection, err: TextIO) -> tuple[Any, int | None, dict[str, 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     conn = _connection(args)
     from core.canvas_transport import normalise_base_url
-    from core.workbook import WorkbookError, save_workbook
+    from core.workbook import WorkbookError, WorkbookLockedError, check_save_target, save_workbook
 
     try:
         normalise_base_url(conn.url)
     except CanvasConfigError as exc:
         raise UsageProblem(exc.message) from None
     doc = _open(args.workbook, args.sheet)
+    if args.output and not args.dry_run:
+        try:
+            check_save_target(doc, args.output)
+        except WorkbookError as exc:
+            raise UsageProblem(f"--output: {exc.message}") from None
     table = doc.table
     key = workbook_key_for(doc.path)
     journal = Journal()
@@ -422,7 +428,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 try:
                     saved = save_workbook(doc, args.output)
                 except WorkbookError as exc:
-                    print(_not_saved_message(exc.message, journal), file=err)
+                    locked = isinstance(exc, WorkbookLockedError)
+                    print(_not_saved_message(exc.message, journal, locked=locked), file=err)
                     log.warning("results not saved: %s", exc.message)
                     print(summary.line(), file=out)
                     return EXIT_NOT_SAVED
@@ -467,7 +474,9 @@ def _cancel_token() -> Any:
 
 def _exit_code(summary: Any, stopped: CanvasUnavailable | None) -> int:
     if stopped is not None:
-        return EXIT_CANVAS
+        # A wrong --account is the caller's to fix (usage), not Canvas being unreachable.
+        wrong_account = isinstance(stopped.error, NotRootAccount | CanvasConfigError)
+        return EXIT_USAGE if wrong_account else EXIT_CANVAS
     if summary.cancelled:
         return EXIT_INTERRUPTED
     return EXIT_ROWS_FAILED if summary.has_problems else EXIT_OK
@@ -483,12 +492,16 @@ def _stopped_message(stopped: CanvasUnavailable) -> str:
     return f"{stopped.message} Nothing was changed."
 
 
-def _not_saved_message(reason: str, journal: Journal) -> str:
+def _not_saved_message(reason: str, journal: Journal, *, locked: bool = True) -> str:
+    what_next = (
+        "When it is closed, run the same command again"
+        if locked
+        else "Run the command again with --output and a file name you can save to"
+    )
     return (
         f"The results could not be saved into the workbook: {reason} They are kept in the "
-        f"journal ({journal.path}). Close the workbook in Excel and run the same command "
-        "again: the results are put into the workbook without sending anything to Canvas "
-        "again."
+        f"journal ({journal.path}). {what_next}: the results are put into the workbook "
+        "without sending anything to Canvas again."
     )
 
 
@@ -579,7 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as exc:  # never a stack trace for staff: the log has it
         log.exception("unexpected error")
-        print(f"{PROG}: {describe_error(exc)}", file=err)
+        print(f"{PROG}: {describe_error(exc)} The details are in {log_file_path()}.", file=err)
         return EXIT_USAGE
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.canvas_errors import (
+    CanvasConfigError,
     CanvasError,
     ConnectionFailed,
     NotFound,
@@ -134,7 +135,7 @@ def require_permission(client: Any, account_id: int | str, permission: str, refu
     except (TokenRefused, ConnectionFailed, TimedOut):
         raise
     except NotFound:
-        raise CanvasError(
+        raise CanvasConfigError(
             f"Canvas has no account {account_id} that this token can see. Check the account."
         ) from None
     except PermissionDenied:

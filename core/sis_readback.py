@@ -24,10 +24,28 @@ from core.runner_ops import RowContext
 from core.sis_export import CsvRow, LoginsCsv
 from core.sis_warnings import is_taken, plain_warning
 
-__all__ = ["UPDATED_BY_IMPORT", "FreshResults", "ImportReadBack"]
+__all__ = [
+    "OTHER_PATTERN_ADVICE",
+    "UPDATED_BY_IMPORT",
+    "FreshResults",
+    "ImportReadBack",
+    "reserved_words",
+]
 
 #: In the message of an Already exists row whose login the import changed (undo: no restore).
 UPDATED_BY_IMPORT = "the import set its name to"
+
+OTHER_PATTERN_ADVICE = "Use another Login SIS ID pattern, or the API method."
+
+
+def reserved_words(login_sis_id: str) -> str:
+    """The message for a row whose Login SIS ID a removed login still holds."""
+    return (
+        f"Login SIS ID '{login_sis_id}' was used by a login that was removed; Canvas keeps "
+        "that ID reserved, so the import made no login for this row (the removed login "
+        f"stays removed). {OTHER_PATTERN_ADVICE}"
+    )
+
 
 #: Called with newly settled results and the progress message to show with them.
 FreshResults = Callable[[list[RowResult], str], None]
@@ -101,8 +119,7 @@ class ImportReadBack:
         login = (with_sis or named or [None])[0]
         if taken:
             if login is None:
-                words = plain_warning("already exists, SIS ID", row)
-                return RowResult(row.row, Status.FAILED, words + ".", "", stamp)
+                return RowResult(row.row, Status.FAILED, self._why_taken(row, active), "", stamp)
             if op.identity in self.maybe_sent:
                 return self._created(row, login, stamp)
             return RowResult(
@@ -136,6 +153,37 @@ class ImportReadBack:
                 stamp,
             )
         return self._created(row, login, stamp)
+
+    def _why_taken(self, row: CsvRow, active: list[dict]) -> str:
+        """Why Canvas skipped a row as taken when the student has no such login.
+
+        Canvas skips a logins.csv row whose SIS id any login of the account holds,
+        a deleted one included (the id stays reserved), or whose name an active login
+        holds; it never brings a deleted login back. Deleted logins are not listed by
+        the API, so a reserved id is what is left when no active login explains it.
+        """
+        own = next((lg for lg in active if str(lg.get("sis_user_id") or "") == row.user_id), None)
+        if own is not None:
+            return (
+                f"The student already has another login ('{own.get('unique_id')}') with "
+                f"Login SIS ID '{row.user_id}', so Canvas made no new login. "
+                f"{OTHER_PATTERN_ADVICE}"
+            )
+        if self._someone_holds(f"sis_login_id:{row.login_id}"):
+            return f"Login name '{row.login_id}' already belongs to another person in Canvas."
+        if self._someone_holds(f"sis_user_id:{row.user_id}"):
+            return (
+                f"Login SIS ID '{row.user_id}' already belongs to another person's login in "
+                f"Canvas. {OTHER_PATTERN_ADVICE}"
+            )
+        return reserved_words(row.user_id)
+
+    def _someone_holds(self, user_ref: str) -> bool:
+        try:
+            self.ctx.call(lambda: self.ctx.client.get_user(user_ref))
+        except NotFound:
+            return False
+        return True
 
     @staticmethod
     def _created(row: CsvRow, login: dict, stamp: str) -> RowResult:

@@ -25,7 +25,7 @@ from core.workbook_read import (
     sheet_names,
 )
 from core.workbook_text import cell_text
-from core.workbook_write import save_workbook
+from core.workbook_write import check_save_target, save_workbook
 
 __all__ = [
     "NO_CACHED_VALUE",
@@ -34,6 +34,7 @@ __all__ = [
     "WorkbookError",
     "WorkbookLockedError",
     "cell_text",
+    "check_save_target",
     "detect_columns",
     "is_locked",
     "lock_files",

@@ -47,15 +47,29 @@ _OUTPUT_WIDTHS: dict[str, float] = {
 _LOCKED_ERRNOS = {1, 11, 13, 16, 26}  # EPERM, EAGAIN, EACCES, EBUSY, ETXTBSY
 
 
-def save_workbook(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
-    """Write the output columns and edited cells into ``path`` (default: where it was
-    read from), atomically. Returns where it saved; ``doc.path`` follows it."""
+def check_save_target(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
+    """Where :func:`save_workbook` would write, or WorkbookError if it cannot.
+
+    Called before a run too, so a wrong ``--output`` is found before anything is sent.
+    """
     target = Path(path) if path is not None else doc.path
     if kind_for(target) != doc.kind:
         raise WorkbookError(
             f"This workbook can only be saved as a .{doc.kind} file. Choose a file name "
             f"ending in .{doc.kind}."
         )
+    if not target.parent.is_dir():
+        raise WorkbookError(
+            f"There is no folder '{target.parent}' to save '{target.name}' in. Choose a "
+            "folder that exists."
+        )
+    return target
+
+
+def save_workbook(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
+    """Write the output columns and edited cells into ``path`` (default: where it was
+    read from), atomically. Returns where it saved; ``doc.path`` follows it."""
+    target = check_save_target(doc, path)
     for lock_file in lock_files(target):
         if lock_file.exists():
             raise WorkbookLockedError(locked_message(target, lock_file), lock_file)

@@ -235,7 +235,7 @@ def test_locked_workbook_exits_4_then_the_next_run_applies_the_journal(
     assert code == 4
     with Journal() as journal:
         assert str(journal.path) in err
-    assert "Close the workbook in Excel" in err
+    assert "is open in another program" in err and "run the same command again" in err
     assert SUMMARY.match(out.splitlines()[-1])
     assert demo.read_bytes() == before
     writes = sandbox.stats.total_writes
@@ -283,10 +283,13 @@ def test_no_token_in_output_or_log(capsys, demo, sandbox, monkeypatch):
         assert "sunny-apple-7" not in text  # a password from the demo workbook
 
 
-def test_a_sub_account_stops_the_run_with_exit_3(capsys, demo, sandbox, token_env):
+def test_a_sub_account_or_unknown_account_is_bad_usage(capsys, demo, sandbox, token_env):
     before = demo.read_bytes()
+    code, _, err = call(capsys, "run", demo, "--url", sandbox.url, "--account", "999")
+    assert code == 2
+    assert "no account 999" in err
     code, _, err = call(capsys, "run", demo, "--url", sandbox.url, "--account", "2")
-    assert code == 3
+    assert code == 2
     assert "main (root) Canvas account" in err
     assert sandbox.state.write_log == []
     assert demo.read_bytes() == before
@@ -299,3 +302,11 @@ def test_diagnose_names_the_folders_and_the_keyring_backend(capsys, _private_app
     assert f"data (journal): {_private_app_home / 'data'}" in out
     # tests/conftest.py selects keyring's null backend, which cannot keep a token
     assert "keyring backend:" in out and "(unusable)" in out
+
+
+def test_an_unusable_output_is_refused_before_anything_is_sent(capsys, demo, sandbox, token_env):
+    for output in (demo.with_suffix(".csv"), demo.parent / "no-such-folder" / "out.xlsx"):
+        code, _, err = call(capsys, "run", demo, "--url", sandbox.url, "--output", output)
+        assert code == 2
+        assert "--output" in err
+    assert sandbox.stats.total_writes == 0

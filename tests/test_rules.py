@@ -259,7 +259,12 @@ def test_a_formula_without_saved_value_matters_only_in_the_apps_own_columns():
     no_value = "This cell holds a formula with no saved value: open and save it in Excel first."
     table = make_table(
         [
-            {"Name": "", "SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-7-apple"},
+            {
+                "Name": "",
+                "SIS User ID": "0045510",
+                "New Login": "ava.k",
+                "Password": "sunny-7-apple",
+            },
             {"Name": "Liam", "SIS User ID": "0045511", "New Login": "liam.o", "Password": ""},
         ]
     )

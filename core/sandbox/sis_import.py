@@ -2,8 +2,11 @@
 
 An import runs on a background thread over about ``state.sis_import_seconds`` seconds:
 created -> importing (progress 0..100) -> imported | imported_with_messages |
-failed | failed_with_messages. It only adds logins to existing users; a row whose login
-already exists for the same user updates it, without touching the password.
+failed | failed_with_messages. It only adds logins to existing users. Like Canvas's
+login importer (``SIS::UserImporter`` with ``login_only``), a row is skipped with the
+"already exists" warning when any login of the account holds its SIS id (a deleted one
+too: the id stays reserved) or an active login holds its name; it never updates, revives
+or re-passwords an existing login.
 """
 
 from __future__ import annotations
@@ -225,7 +228,7 @@ def _run_import(state: SandboxState, record: dict[str, Any], filename: str, data
         )
         return
     warnings: list[tuple[str, str, int]] = []
-    created = updated = 0
+    created = 0
     chunk = max(1, -(-len(rows) // _PROGRESS_STEPS))
     for start in range(0, len(rows), chunk):
         with state.lock:
@@ -235,19 +238,17 @@ def _run_import(state: SandboxState, record: dict[str, Any], filename: str, data
                 outcome = _import_row(state, record, clean)
                 if outcome == "created":
                     created += 1
-                elif outcome == "updated":
-                    updated += 1
                 else:
                     warnings.append((filename, outcome, line))
             record["json"].update(
                 progress=min(99, int(100 * (start + chunk) / len(rows))), updated_at=now_iso()
             )
         time.sleep(pause)
-    _finish(state, record, filename, warnings, [], created=created, updated=updated)
+    _finish(state, record, filename, warnings, [], created=created, updated=0)
 
 
 def _import_row(state: SandboxState, record: dict[str, Any], row: dict[str, str]) -> str:
-    """Create or update one login. Returns "created", "updated" or a warning message."""
+    """Create one login. Returns "created" or a warning message."""
     sis_id, unique_id = row.get("user_id", ""), row.get("login_id", "")
     if not sis_id:
         return "No user_id given for a login"
@@ -284,28 +285,17 @@ def _import_row(state: SandboxState, record: dict[str, Any], row: dict[str, str]
         f"An existing Canvas user with the SIS ID {sis_id} or login of {unique_id} "
         "already exists, skipping"
     )
-    same_sis = next((lg for lg in state.logins.values() if lg["sis_user_id"] == sis_id), None)
-    if same_sis is not None and same_sis["user_id"] != user.id:
+    if any(lg["sis_user_id"] == sis_id for lg in state.logins.values()):
         return taken
     family = state.family(provider)
     key = name_key(unique_id)
     for other in state.logins.values():
         if (
-            other is not same_sis
-            and other["workflow_state"] != "deleted"
+            other["workflow_state"] != "deleted"
             and name_key(other["unique_id"]) == key
             and state.family(state.provider_of(other)) == family
         ):
             return taken
-    if same_sis is not None:
-        same_sis.update(
-            unique_id=unique_id,
-            authentication_provider_id=provider.id if provider else None,
-            workflow_state="active",
-        )
-        if row.get("integration_id"):
-            same_sis["integration_id"] = row["integration_id"]
-        return "updated"
     password = row.get("password") or None
     if password is not None and state.is_passwordable(provider) and len(password) < 8:
         return f"The password for login with SIS ID {sis_id} is too short, skipping"
