@@ -60,12 +60,14 @@ def _action(
     window: MainWindow,
     text: str,
     slot,
-    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    shortcut: QKeySequence | QKeySequence.StandardKey | str | list[QKeySequence] | None = None,
     tip: str = "",
     icon: QStyle.StandardPixmap | None = None,
 ) -> QAction:
     action = QAction(text, window)
-    if shortcut is not None:
+    if isinstance(shortcut, list):
+        action.setShortcuts(shortcut)
+    elif shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
     if tip:
         action.setStatusTip(tip)
@@ -141,7 +143,7 @@ def build_actions(w: MainWindow) -> Actions:
             w,
             "Open the &Demo Workbook",
             w.open_demo,
-            None,
+            QKeySequence("Ctrl+Shift+D"),
             "Open a copy of the demo workbook to practise with",
         ),
         save=_action(
@@ -166,7 +168,13 @@ def build_actions(w: MainWindow) -> Actions:
             QKeySequence.StandardKey.Close,
             "Close the workbook",
         ),
-        quit=_action(w, "&Quit", w.close, QKeySequence.StandardKey.Quit, "Quit Canvas Logins"),
+        quit=_action(
+            w,
+            "&Quit",
+            w.close,
+            key_list(QKeySequence.StandardKey.Quit, "Ctrl+Q"),
+            "Quit Canvas Logins",
+        ),
         undo=undo,
         redo=redo,
         copy=_action(
@@ -225,12 +233,18 @@ def build_actions(w: MainWindow) -> Actions:
             sp.SP_MediaStop,
         ),
         undo_run=undo_run,
-        about=_action(w, "&About Canvas Logins", w.show_about_box, None, "Version and credits"),
+        about=_action(
+            w,
+            "&About Canvas Logins",
+            w.show_about_box,
+            QKeySequence("Ctrl+F1"),
+            "Version and credits",
+        ),
         open_logs=_action(
             w,
             "Open &Log Folder",
             w.open_log_folder,
-            None,
+            QKeySequence("Ctrl+Shift+L"),
             "Open the folder with the app's log file",
         ),
         token_help=_action(
