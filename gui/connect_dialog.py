@@ -129,6 +129,7 @@ class ConnectDialog(QDialog):
             self.restoreGeometry(QByteArray(geometry))
         else:
             self.resize(820, 560)
+        settings.restore_splitter(self.splitter, settings.CONNECT_DIALOG_SPLITTER)
 
     # --- layout ---------------------------------------------------------------------
 
@@ -274,6 +275,8 @@ class ConnectDialog(QDialog):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([230, 590])
+        splitter.setObjectName("ConnectSplitter")
+        self.splitter = splitter
 
         self.sandbox_button = QPushButton("Use the built-in &sandbox", self)
         self.sandbox_button.setToolTip(
@@ -592,6 +595,7 @@ class ConnectDialog(QDialog):
 
     def done(self, result: int) -> None:
         settings.CONNECT_DIALOG_GEOMETRY.set(bytes(self.saveGeometry().data()))
+        settings.save_splitter(self.splitter, settings.CONNECT_DIALOG_SPLITTER)
         if self._job.is_running():
             self._job.cancel()
         super().done(result)

@@ -294,7 +294,7 @@ def fit_columns(w: MainWindow, columns: list[int] | None = None) -> None:
         w.view.resizeColumnToContents(col)
         width = header.sectionSize(col)
         header.resizeSection(col, max(MIN_COLUMN_WIDTH, min(MAX_COLUMN_WIDTH, width + 12)))
-    if columns is None and w.table_model.findings.findings:
+    if columns is None and w.show_problems_when_found and w.table_model.findings.findings:
         w.problems_dock.show()
 
 

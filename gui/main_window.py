@@ -127,8 +127,10 @@ class MainWindow(QMainWindow):
         self.actions_.show_passwords.setChecked(not self._model.mask_passwords)
         self.run_flow = RunFlow(self)
         sis_dialogs.install_sis_actions(self)
-        settings.restore_window(self)
         self.problems_dock.hide()
+        # A saved window state decides whether the Problems list shows; on a first start
+        # it opens by itself when a workbook has problems.
+        self.show_problems_when_found = not settings.restore_window(self)
         self.refresh_recent_files()
         self._show_connection()
         self.run_state_changed()

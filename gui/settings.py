@@ -81,8 +81,8 @@ class Setting(Generic[T]):
 
 WINDOW_GEOMETRY: Setting[bytes] = Setting("window/geometry", b"")
 WINDOW_STATE: Setting[bytes] = Setting("window/state", b"")
-SPLITTER_STATE: Setting[bytes] = Setting("window/splitter", b"")
 CONNECT_DIALOG_GEOMETRY: Setting[bytes] = Setting("connect_dialog/geometry", b"")
+CONNECT_DIALOG_SPLITTER: Setting[bytes] = Setting("connect_dialog/splitter", b"")
 FIRST_START_DONE: Setting[bool] = Setting("app/first_start_done", False)
 RECENT_FILES: Setting[list[str]] = Setting("files/recent", [])
 LAST_FOLDER: Setting[str] = Setting("files/last_folder", "")
@@ -100,23 +100,27 @@ def add_recent_file(path: str) -> list[str]:
     return files
 
 
-def restore_window(window: QMainWindow, splitter: QSplitter | None = None) -> bool:
-    """Put the window back where it was; False on a first start (nothing saved)."""
+def restore_window(window: QMainWindow) -> bool:
+    """Put the window and its docks back as they were; False when nothing was saved."""
     geometry = WINDOW_GEOMETRY.get()
     if geometry:
         window.restoreGeometry(QByteArray(geometry))
     state = WINDOW_STATE.get()
     if state:
         window.restoreState(QByteArray(state))
-    if splitter is not None:
-        sizes = SPLITTER_STATE.get()
-        if sizes:
-            splitter.restoreState(QByteArray(sizes))
-    return bool(geometry)
+    return bool(geometry or state)
 
 
-def save_window(window: QMainWindow, splitter: QSplitter | None = None) -> None:
+def save_window(window: QMainWindow) -> None:
     WINDOW_GEOMETRY.set(bytes(window.saveGeometry().data()))
     WINDOW_STATE.set(bytes(window.saveState().data()))
-    if splitter is not None:
-        SPLITTER_STATE.set(bytes(splitter.saveState().data()))
+
+
+def restore_splitter(splitter: QSplitter, setting: Setting[bytes]) -> bool:
+    """Give ``splitter`` its saved sizes; False when none were saved."""
+    state = setting.get()
+    return bool(state) and splitter.restoreState(QByteArray(state))
+
+
+def save_splitter(splitter: QSplitter, setting: Setting[bytes]) -> None:
+    setting.set(bytes(splitter.saveState().data()))

@@ -263,3 +263,18 @@ def test_token_steps_are_one_click_away(qtbot):
     qtbot.mouseClick(dialog.steps_button, Qt.MouseButton.LeftButton)
     assert dialog.steps_label.isVisible()
     assert "New Access Token" in dialog.steps_label.text()
+
+
+def test_splitter_position_is_remembered(qtbot):
+    def left_share(dialog: ConnectDialog) -> float:
+        left, right = dialog.splitter.sizes()
+        return left / (left + right)
+
+    dialog = _dialog(qtbot)
+    default = left_share(dialog)
+    dialog.splitter.setSizes([400, 420])
+    wanted = left_share(dialog)
+    assert abs(wanted - default) > 0.1
+    dialog.reject()
+    again = _dialog(qtbot)
+    assert abs(left_share(again) - wanted) < 0.02

@@ -495,3 +495,19 @@ def test_action_cells_edit_with_a_drop_down(window, demo):
     assert cell(window, 5, Role.ACTION) == "Delete"
     window.view.edit(window.select_cell(5, 0))
     assert [e for e in window.view.viewport().findChildren(QLineEdit) if e.isVisible()]
+
+
+@pytest.mark.parametrize("shown", [False, True])
+def test_problems_list_visibility_is_remembered(qtbot, demo, shown):
+    first = make_window(qtbot, Answers())
+    assert not first.problems_dock.isVisible()  # first start: shown once problems appear
+    first.open_file(demo)
+    assert first.problems_dock.isVisible()
+    first.problems_dock.setVisible(shown)
+    first.close_document()
+    assert first.close()
+    second = make_window(qtbot, Answers())
+    assert second.problems_dock.isVisible() is shown
+    assert second.actions_.show_problems.isChecked() is shown
+    second.open_file(demo)
+    assert second.problems_dock.isVisible() is shown
