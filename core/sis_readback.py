@@ -4,9 +4,11 @@ Steps 4 and 5 of :mod:`core.sis_run`: each warning was mapped back to its row be
 those rows are Failed with Canvas's message in plain words, and a "taken" warning for
 a login the student already has is Already exists. Every other row is looked up (its
 student's logins, read with the run's pacing) so Canvas Login ID is filled in and undo
-can find the login. A login that was already there before the import (an import
-updates a login whose SIS id it knows) is Already exists, never Created, so undo
-leaves it alone.
+can find the login. Canvas skips a row whose Login SIS ID any login holds (a removed
+one too: the id stays reserved, and the removed login is not brought back); such a row
+is Failed with the reason found by :meth:`ImportReadBack._why_taken`. A login that was
+already there before the import is Already exists, never Created, so undo leaves it
+alone (a Canvas that updated such a login would show as "the import set its name to").
 """
 
 from __future__ import annotations

@@ -12,11 +12,15 @@ The steps (canvas-api.md, "SIS import of logins"):
 4. Every warning is mapped back to its row, through the row number in the errors file
    and the SIS id / login name the warning names (both checked against the file's row
    order). Those rows are Failed with Canvas's message in plain words; a "taken"
-   warning for a login the student already has is Already exists.
+   warning for a login the student already has is Already exists. Any other "taken"
+   row is Failed with the cause: the name or the Login SIS ID belongs to someone else,
+   or the Login SIS ID is still reserved by a removed login (Canvas skips the row and
+   never brings that login back; the API lists no removed logins, so this is only
+   known from the import's answer).
 5. Every other row is looked up (its student's logins, read with the runner's pacing)
    so Canvas Login ID is filled in and undo can find the login. A login that was
-   already there before the import (an import updates a login whose SIS id it knows)
-   is Already exists, never Created, so undo leaves it alone.
+   already there before the import is Already exists, never Created, so undo leaves
+   it alone.
 
 The outcomes of step 4 and the look-ups of step 5 (the read-back) live in :mod:`core.sis_readback`.
 

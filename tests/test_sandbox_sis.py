@@ -86,13 +86,22 @@ def test_raw_body_with_extension(sb):
     assert sb.state.find_login("zoe.d")["user_id"] == 103
 
 
-def test_existing_login_is_updated_without_its_password(sb):
-    login = sb.state.add_login(104, "noah.old", sis_user_id="L-NOAH", password="original-pw")
-    answer = post_csv(sb, HEADER + "L-NOAH,noah.n,0045513,changed-pw-1,\n")
-    assert wait_done(sb, answer.json()["id"])["workflow_state"] == "imported"
-    stored = sb.state.logins[login["id"]]
-    assert stored["unique_id"] == "noah.n"
-    assert stored["password"] == "original-pw"
+def test_a_known_login_sis_id_is_skipped_and_a_removed_login_stays_removed(sb):
+    kept = sb.state.add_login(104, "noah.old", sis_user_id="L-NOAH", password="original-pw")
+    gone = sb.state.add_login(101, "ava.old", sis_user_id="L-AVA", password="old-pw-123")
+    sb.state.logins[gone["id"]]["workflow_state"] = "deleted"
+    rows = "L-NOAH,noah.n,0045513,changed-pw-1,\nL-AVA,ava.k,0045510,new-pw-1234,\n"
+    done = wait_done(sb, post_csv(sb, HEADER + rows).json()["id"])
+    assert done["workflow_state"] == "imported_with_messages"
+    assert [message for _, message in done["processing_warnings"]] == [
+        "An existing Canvas user with the SIS ID L-NOAH or login of noah.n already exists, "
+        "skipping",
+        "An existing Canvas user with the SIS ID L-AVA or login of ava.k already exists, skipping",
+    ]
+    assert sb.state.logins[kept["id"]]["unique_id"] == "noah.old"
+    assert sb.state.logins[gone["id"]]["workflow_state"] == "deleted"
+    assert sb.state.logins[gone["id"]]["password"] == "old-pw-123"
+    assert sb.state.find_login("ava.k") is None
 
 
 def test_warnings_are_listed_and_the_batch_still_imports(sb):

@@ -169,14 +169,43 @@ def test_updates_and_deletes_go_through_the_api_in_the_same_run(sb):
     assert login_of(sb, 118, "isla.t")["password"] == "new-moon-81"
 
 
-def test_a_login_the_student_already_had_is_not_counted_as_created(sb):
-    sb.state.add_login(101, "old.name", "canvas", "0045510-L2")
+def test_a_login_sis_id_the_student_already_uses_is_neither_created_nor_renamed(sb):
+    old = sb.state.add_login(101, "old.name", "canvas", "0045510-L2", password="old-pass-12")
     table = make_table(
         [{"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"}]
     )
+    summary = import_run(table, sb)
+    assert table.status(0) == "Failed" and summary.count(Status.CREATED) == 0
+    message = table.value(0, OUTPUT_ROLES[1])
+    assert "already has another login ('old.name') with Login SIS ID '0045510-L2'" in message
+    assert "Use another Login SIS ID pattern, or the API method." in message
+    assert sb.state.logins[old["id"]]["unique_id"] == "old.name"
+    assert sb.state.logins[old["id"]]["password"] == "old-pass-12"
+
+
+def test_a_taken_row_says_whether_the_name_or_the_sis_id_belongs_to_someone_else(sb):
+    sb.state.add_login(102, "someone.else", "canvas", "0045511-L2")
+    sb.state.add_login(103, "gone.login", "canvas", "0045512-L2")
+    sb.state.logins[sb.state.find_login("gone.login")["id"]]["workflow_state"] = "deleted"
+    rows = [
+        {"SIS User ID": "0045510", "New Login": "chloe.b", "Password": "sunny-apple-7"},
+        {"SIS User ID": "0045511", "New Login": "liam.o", "Password": "green-frog-42"},
+        {"SIS User ID": "0045512", "New Login": "zoe.d", "Password": "blue-kite-19"},
+    ]
+    rows[1]["Login SIS ID"] = "0045512-L2"  # reserved by Zoé's removed login
+    rows[2]["Login SIS ID"] = "0045511-L2"  # held by Liam's active login
+    table = make_table(rows)
     import_run(table, sb)
-    assert table.status(0) == "Already exists"
-    assert "made no new login" in table.value(0, OUTPUT_ROLES[1])
+    messages = [table.value(i, OUTPUT_ROLES[1]) for i in range(3)]
+    assert [table.status(i) for i in range(3)] == ["Failed"] * 3
+    assert messages[0] == "Login name 'chloe.b' already belongs to another person in Canvas."
+    assert messages[1].startswith(
+        "Login SIS ID '0045512-L2' was used by a login that was removed; Canvas keeps that "
+        "ID reserved"
+    )
+    assert messages[2].startswith(
+        "Login SIS ID '0045511-L2' already belongs to another person's login in Canvas."
+    )
 
 
 def test_a_token_without_the_import_right_changes_nothing(sb):

@@ -10,7 +10,7 @@ from table_support import table_from_dicts
 from core import cli
 from core.canvas import CanvasClient
 from core.journal import Journal, workbook_key_for
-from core.model import Role, Status, Table
+from core.model import OUTPUT_ROLES, Role, Status, Table
 from core.plan import apply_results, build_plan
 from core.rules import check_table
 from core.runner import RunOptions, execute
@@ -43,11 +43,11 @@ def journal(tmp_path):
         yield opened
 
 
-def first_run(table, sb, journal, method="api"):
+def first_run(table, sb, journal, method="api", key="k"):
     plan = build_plan(table, check_table(table))
     with CanvasClient(sb.url, sb.token) as client:
         if method == "api":
-            summary = execute(plan, client, RunOptions(**FAST), journal=journal, workbook_key="k")
+            summary = execute(plan, client, RunOptions(**FAST), journal=journal, workbook_key=key)
         else:
             summary = run_by_import(
                 plan,
@@ -55,21 +55,21 @@ def first_run(table, sb, journal, method="api"):
                 RunOptions(**FAST),
                 settings=ImportSettings(poll_first=0.02, poll_cap=0.05),
                 journal=journal,
-                workbook_key="k",
+                workbook_key=key,
             )
     apply_results(table, summary.results)
     return summary
 
 
-def undo(table, sb, journal, token=None, **kwargs):
-    plan = plan_undo(table, journal, "k")
+def undo(table, sb, journal, token=None, key="k", **kwargs):
+    plan = plan_undo(table, journal, key)
     with CanvasClient(sb.url, token or sb.token) as client:
         summary = undo_last_run(
             plan,
             client,
             RunOptions(**FAST),
             journal=journal,
-            workbook_key="k",
+            workbook_key=key,
             restore_poll=0.02,
             **kwargs,
         )
@@ -153,6 +153,51 @@ def test_import_run_is_undone_by_canvas_restore(sb, journal):
     assert sb.state.find_login("ava.k") is None and sb.state.find_login("liam.o") is None
     assert sb.state.find_login("chloe.b") is not None
     assert [table.status(i) for i in range(3)] == ["Deleted", "Deleted", "Already exists"]
+
+
+def test_import_after_an_undone_import_does_not_bring_removed_logins_back(sb, journal):
+    """Run, undo, then a fresh copy of the workbook by SIS import again (same Login SIS IDs)."""
+    first = make_table(ROWS[:2])
+    first_run(first, sb, journal, method="sis-import", key="a")
+    undo(first, sb, journal, key="a")
+    removed = sb.state.find_login("ava.k", include_deleted=True)
+    assert removed["workflow_state"] == "deleted" and removed["sis_user_id"] == "0045510-L2"
+    fresh = [
+        {**ROWS[0], "Password": "other-pass-51"},
+        ROWS[1],
+        {"SIS User ID": "0045512", "New Login": "zoe.d", "Password": "blue-kite-19"},
+    ]
+    table = make_table(fresh)
+    summary = first_run(table, sb, journal, method="sis-import", key="b")
+    assert [table.status(i) for i in range(3)] == ["Failed", "Failed", "Created"]
+    assert summary.count(Status.CREATED) == 1 and summary.count(Status.ALREADY_EXISTS) == 0
+    message = table.value(0, OUTPUT_ROLES[1])
+    assert "Login SIS ID '0045510-L2' was used by a login that was removed" in message
+    assert "Use another Login SIS ID pattern, or the API method." in message
+    assert sb.state.find_login("ava.k") is None and sb.state.find_login("liam.o") is None
+    assert sb.state.logins[removed["id"]]["password"] == "sunny-apple-7"
+    plan, summary = undo(table, sb, journal, key="b")
+    assert plan.count == 1 and summary.count(Status.DELETED) == 1
+    assert sb.state.find_login("zoe.d") is None
+    assert [table.status(i) for i in range(3)] == ["Failed", "Failed", "Deleted"]
+
+
+def test_cli_import_after_undo_says_which_rows_canvas_kept_reserved(
+    sb, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("CANVAS_TOKEN", sb.token)
+    first = cli_workbook(tmp_path)
+    copy = tmp_path / "copy.csv"
+    copy.write_text(first.read_text(encoding="utf-8"), encoding="utf-8")
+    import_args = ["--url", sb.url, "--method", "sis-import"]
+    assert cli.main(["run", str(first), *import_args]) == cli.EXIT_OK
+    assert cli.main(["undo", str(first), "--url", sb.url, "--yes"]) == cli.EXIT_OK
+    capsys.readouterr()
+    assert cli.main(["run", str(copy), *import_args]) == cli.EXIT_ROWS_FAILED
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1].startswith("created 0, already existed 0, ")
+    assert "row 2: Failed: Login SIS ID '0045510-L2' was used by a login that was removed" in out
+    assert sb.state.find_login("ava.k") is None and sb.state.find_login("liam.o") is None
 
 
 def test_import_run_without_the_import_right_is_undone_login_by_login(sb, journal):
