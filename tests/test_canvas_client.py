@@ -657,3 +657,43 @@ def test_limiter_and_retries_carry_a_burst_through_a_tight_throttle(sandbox_fact
     assert sorted(results) == sorted(101 + n % 18 for n in range(60))
     assert limiter.in_flight == 0
     assert limiter.limit <= 5
+
+
+def test_every_call_names_the_app_and_uses_the_os_trust_store_and_timeouts():
+    """User-Agent "CanvasLogins/<version>" (Canvas requires one), TLS via truststore."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import truststore
+
+    import core
+
+    seen: dict[str, str] = {}
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.update(self.headers.items())
+            body = b'{"id": 1, "name": "Office Admin"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with CanvasClient(f"http://127.0.0.1:{server.server_port}", "t0ken-for-test") as client:
+            assert client.whoami()["name"] == "Office Admin"
+            assert client.timeout == (10, 60)  # connect, read: never wait forever
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen["User-Agent"].startswith(f"CanvasLogins/{core.__version__}")
+    assert seen["Authorization"] == "Bearer t0ken-for-test"
+    assert ssl.SSLContext is truststore.SSLContext  # inspecting school proxies work
