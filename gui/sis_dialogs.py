@@ -31,6 +31,7 @@ from core.model import Action
 from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN
 from core.sis_run import API_METHOD, IMPORT_METHOD, PASSWORD_NOTE, method_advice, recommended_method
 from gui.run_dialogs import ConfirmRunDialog, confirm_run
+from gui.screen_fit import scroll_body
 from gui.sis_export_dialog import ExportSisDialog, export_logins_csv_dialog
 from gui.sis_widgets import PatternField, note
 from gui.undo_dialog import UndoConfirmDialog, ask_undo, undo_last_run_in_window
@@ -125,6 +126,7 @@ def method_confirm_dialog(
     layout = dialog.layout()
     layout.insertWidget(layout.indexOf(dialog.details) + 1, group)
     dialog.setMinimumWidth(580)
+    dialog.body_area = scroll_body(dialog)
 
     def refresh() -> None:
         ok = group.choice() is not None

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -86,6 +90,56 @@ def test_confirmation_with_method_choice_renders_and_guards(qtbot):
     assert not dialog.ok_button.isEnabled()
     group.api.setChecked(True)
     assert dialog.ok_button.isEnabled()
+
+
+LAYOUT_AT_TWICE_THE_SCALE = """
+import json
+from types import SimpleNamespace
+from PySide6.QtWidgets import QApplication, QLabel
+from core.model import Action
+from core.plan import Plan
+from gui.sis_dialogs import method_confirm_dialog
+
+app = QApplication([])
+plan = Plan(operations=[SimpleNamespace(action=Action.CREATE)] * 400
+            + [SimpleNamespace(action=Action.UPDATE)] * 3)
+connection = SimpleNamespace(production=True, kind="production", account_name="Maple Grove",
+                             description="PRODUCTION school.instructure.com",
+                             can_manage_logins=True)
+dialog, group = method_confirm_dialog(None, plan, connection)
+dialog.show()
+for _ in range(5):
+    app.processEvents()
+dialog.grab().save("/tmp/sis_confirm_at_200_percent.png")
+labels = [label for label in dialog.findChildren(QLabel)
+          if label.wordWrap() and label.isVisibleTo(dialog) and label.text()]
+print(json.dumps({
+    "screen_height": dialog.screen().availableGeometry().height(),
+    "dialog_height": dialog.frameGeometry().height(),
+    "buttons_visible": not dialog.ok_button.visibleRegion().isEmpty(),
+    "squashed": [label.text()[:40] for label in labels
+                 if label.height() < label.heightForWidth(label.width())],
+    "labels": len(labels),
+}))
+"""
+
+
+def test_confirmation_at_200_percent_on_a_small_screen_scrolls_instead_of_squashing():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR="2")
+    done = subprocess.run(
+        [sys.executable, "-c", LAYOUT_AT_TWICE_THE_SCALE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["screen_height"] <= 400  # offscreen: 800 px at 200%
+    assert result["labels"] >= 4
+    assert result["squashed"] == []
+    assert result["dialog_height"] <= result["screen_height"]
+    assert result["buttons_visible"]
 
 
 def test_confirm_run_with_method_hands_the_choice_to_the_run_flow(qtbot):
