@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["FittedScrollArea", "scroll_body"]
+__all__ = ["FittedScrollArea", "fit_height", "plural", "scroll_body"]
 
 #: The share of the screen's height a dialog may take (the rest: title bar, task bar).
 SCREEN_SHARE = 0.9
@@ -82,3 +82,21 @@ def scroll_body(dialog: QDialog, keep_last: int = 1) -> FittedScrollArea:
     # Qt sizes a new window to at most two thirds of the screen; this one knows better.
     dialog.resize(dialog.sizeHint().expandedTo(dialog.minimumSizeHint()))
     return area
+
+
+def fit_height(dialog: QDialog) -> None:
+    """Make ``dialog`` exactly as tall as its wrapped text needs at its current width.
+
+    ``adjustSize`` measures wrapped labels at a guessed width, so dialogs came out too
+    tall, with the spare height spread around the labels as empty bands.
+    """
+    width = max(dialog.width(), dialog.minimumWidth(), dialog.minimumSizeHint().width())
+    height = dialog.heightForWidth(width) if dialog.hasHeightForWidth() else -1
+    if height <= 0:
+        height = dialog.sizeHint().height()
+    dialog.resize(width, height)
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """ "1 new login", "12 new logins"."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"

@@ -24,6 +24,7 @@ from core.model import Action
 from core.plan import build_plan
 from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN, export_logins_csv
 from core.sis_run import PASSWORD_NOTE
+from gui.screen_fit import fit_height, plural
 from gui.sis_widgets import PatternField, note
 
 if TYPE_CHECKING:
@@ -47,12 +48,13 @@ class ExportSisDialog(QDialog):
         layout.setSpacing(10)
         plan = build_plan(table, findings)
         creates = sum(1 for op in plan.operations if op.action is Action.CREATE)
-        headline = QLabel(
-            f"Write the {creates} new login(s) of this workbook into logins.csv, for an "
-            "administrator to upload in Canvas (Admin → SIS Import).",
+        self.headline = headline = QLabel(
+            f"Write the {plural(creates, 'new login')} of this workbook into logins.csv, for "
+            "an administrator to upload in Canvas (Admin → SIS Import).",
             self,
         )
         headline.setWordWrap(True)
+        headline.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         font = headline.font()
         font.setBold(True)
         headline.setFont(font)
@@ -85,6 +87,7 @@ class ExportSisDialog(QDialog):
         self.left_out.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.left_out_label)
         layout.addWidget(self.left_out)
+        layout.addStretch(1)
         self.left_out_label.hide()
         self.left_out.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -99,6 +102,7 @@ class ExportSisDialog(QDialog):
             lambda _t: self.export_button.setEnabled(self.pattern.pattern() is not None)
         )
         self.setMinimumWidth(600)
+        fit_height(self)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -128,17 +132,18 @@ class ExportSisDialog(QDialog):
                 f"Row {rows[row].sheet_row}, {column}: starts like a formula, written with a ' "
                 "in front (Canvas gets the ' too; check it)"
             )
+        if self.result.left_out:
+            after = f"{plural(len(self.result.left_out), 'row')} left out:"
+        elif self.result.protected:
+            after = "No row was left out; check these cells:"
+        else:
+            after = "No row was left out."
         self.left_out_label.setText(
-            f"Wrote {self.result.written} login(s) to {self.result.path.name}. "
-            + (
-                f"{len(self.result.left_out)} row(s) left out:"
-                if self.result.left_out or self.result.protected
-                else "No row was left out."
-            )
+            f"Wrote {plural(self.result.written, 'login')} to {self.result.path.name}. " + after
         )
         self.left_out_label.show()
         self.left_out.setVisible(self.left_out.count() > 0)
-        self.adjustSize()
+        fit_height(self)
         return self.result
 
 

@@ -186,6 +186,33 @@ def test_export_dialog_writes_the_file_and_lists_rows_left_out(qtbot, tmp_path):
     assert any("starts like a formula" in item for item in items)
 
 
+def _login_table(count: int) -> Table:
+    headers = ["SIS User ID", "New Login", "Password"]
+    columns = {role_for_header(h): i for i, h in enumerate(headers)}
+    rows = [Row(2 + i, [f"00455{i:02}", f"user{i}", "long-enough-44"]) for i in range(count)]
+    return Table("S", headers, 1, columns, rows)
+
+
+@pytest.mark.parametrize(("count", "words"), [(1, "the 1 new login of"), (12, "the 12 new logins")])
+def test_export_dialog_heading_sits_at_the_top_in_plain_words(qtbot, tmp_path, count, words):
+    table = _login_table(count)
+    dialog = ExportSisDialog(None, table, check_table(table), tmp_path / "logins.csv")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.grab().save(f"/tmp/sis_export_dialog_{count}.png")
+    headline = dialog.headline
+    assert words in headline.text() and "(s)" not in headline.text()
+    top = dialog.layout().contentsMargins().top()
+    assert headline.y() <= top + 2  # no empty band above the heading
+    assert headline.height() <= headline.heightForWidth(headline.width()) + 4
+    result = dialog.export()
+    wrote = dialog.left_out_label.text()
+    assert result.written == count
+    assert wrote.startswith(f"Wrote {count} login{'s' if count > 1 else ''} to")
+    assert "(s)" not in wrote
+
+
 def test_undo_confirmation_lists_the_count_and_guards_production(qtbot):
     plan = SimpleNamespace(count=12, words=lambda: "Remove the 12 logins that the last run created")
     dialog = UndoConfirmDialog(None, plan, fake_connection(True), restore=True)
