@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -58,6 +59,8 @@ class KindBadge(QLabel):
         self.kind = ""
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setAccessibleName("Kind of Canvas")
+        # A pill, never stretched into a block when its dialog has height to spare.
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.set_kind("")
 
     def set_kind(self, kind: str) -> None:

@@ -90,7 +90,9 @@ def fit_height(dialog: QDialog) -> None:
     ``adjustSize`` measures wrapped labels at a guessed width, so dialogs came out too
     tall, with the spare height spread around the labels as empty bands.
     """
-    width = max(dialog.width(), dialog.minimumWidth(), dialog.minimumSizeHint().width())
+    width = max(dialog.minimumWidth(), dialog.minimumSizeHint().width())
+    if dialog.isVisible():
+        width = max(width, dialog.width())
     height = dialog.heightForWidth(width) if dialog.hasHeightForWidth() else -1
     if height <= 0:
         height = dialog.sizeHint().height()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
 from core.journal import workbook_key_for
 from core.runner import CanvasUnavailable, RunOptions, RunSummary
 from core.undo import UndoPlan, plan_undo, restore_permitted, undo_last_run
+from gui.connect_dialog import KindBadge
+from gui.screen_fit import fit_height
 from gui.sis_widgets import note
 from gui.worker import BackgroundJob
 
@@ -50,6 +53,9 @@ class UndoConfirmDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 20, 20, 14)
         layout.setSpacing(12)
+        self.badge = KindBadge(self)
+        self.badge.set_kind(getattr(connection, "kind", ""))
+        layout.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignLeft)
         self.headline = QLabel(f"{plan.words()}, in {connection.description}.", self)
         self.headline.setWordWrap(True)
         font = self.headline.font()
@@ -102,6 +108,7 @@ class UndoConfirmDialog(QDialog):
             )
             self.confirm_edit.setFocus()
         self.setMinimumWidth(500)
+        fit_height(self)
 
 
 def ask_undo(parent: QWidget, plan: UndoPlan, connection: Any, restore: bool) -> bool | None:

@@ -220,11 +220,23 @@ def test_undo_confirmation_lists_the_count_and_guards_production(qtbot):
     dialog.show()
     dialog.grab().save("/tmp/sis_undo_confirm.png")
     assert "Remove the 12 logins" in dialog.headline.text()
+    assert dialog.badge.isVisible() and dialog.badge.text() == "PRODUCTION"
+    assert dialog.badge.geometry().bottom() < dialog.headline.geometry().top()
+    assert dialog.badge.height() == dialog.badge.sizeHint().height()  # a pill, not a block
     assert dialog.ok_button.text() == "Remove 12 logins"
     assert dialog.restore_box.isChecked()
     assert not dialog.ok_button.isEnabled()
     dialog.confirm_edit.setText("12")
     assert dialog.ok_button.isEnabled()
+
+
+def test_undo_confirmation_on_a_test_instance_says_so(qtbot):
+    plan = SimpleNamespace(count=1, words=lambda: "Remove the login that the last run created")
+    dialog = UndoConfirmDialog(None, plan, fake_connection(False), restore=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.badge.isVisible() and dialog.badge.text() == "TEST"
+    assert dialog.confirm_edit is None and dialog.ok_button.text() == "Remove 1 login"
 
 
 def test_import_run_then_undo_in_the_window(window, tmp_path, qtbot, answers):
