@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from html import escape
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -334,14 +336,55 @@ def summary_texts(summary: Any, saved_to: str | None = None) -> tuple[str, str, 
     return headline, "\n".join(lines), failed
 
 
+#: Longest file name shown whole in the summary; longer ones lose their middle.
+SUMMARY_NAME_CHARS = 56
+
+
+def _middle_elided(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    keep = limit - 1
+    return text[: keep - keep // 3] + "…" + text[len(text) - keep // 3 :]
+
+
+def summary_html(summary: Any, saved_to: str | None = None) -> str:
+    """The summary's details as rich text: counts in a small two-column grid, and the
+    saved-to file name on a line of its own that never breaks inside the name."""
+    counts = {Status(k): int(v) for k, v in (summary.counts or {}).items() if k in Status}
+    rows = [(status.value, counts[status]) for status in OUTCOMES if counts.get(status)]
+    if counts.get(Status.INVALID):
+        rows.append(("Invalid (not sent, fix and run again)", counts[Status.INVALID]))
+    cells = "".join(
+        f"<tr><td style='padding: 2px 18px 2px 0'>{escape(label)}</td>"
+        f"<td align='right' style='padding: 2px 0'><b>{count}</b></td></tr>"
+        for label, count in rows
+    )
+    parts = [f"<table cellspacing='0'>{cells}</table>"] if rows else []
+    if counts.get(Status.FAILED):
+        parts.append("<p>The Message column of each failed row says why.</p>")
+    parts.append(f"<p>Time: {duration_words(float(getattr(summary, 'seconds', 0.0)))}</p>")
+    if saved_to:
+        path = Path(saved_to)
+        name = escape(_middle_elided(path.name, SUMMARY_NAME_CHARS))
+        folder = escape(_middle_elided(str(path.parent), SUMMARY_NAME_CHARS + 10))
+        where = f"<br>in {folder}" if str(path.parent) not in ("", ".") else ""
+        parts.append(
+            "<p>The results are saved in<br>"
+            f"<span style='white-space: nowrap'><b>{name}</b></span>{where}</p>"
+        )
+    return "".join(parts)
+
+
 def summary_box(parent: QWidget | None, summary: Any, saved_to: str | None = None) -> QMessageBox:
-    headline, details, failed = summary_texts(summary, saved_to)
+    headline, _details, failed = summary_texts(summary, saved_to)
     box = QMessageBox(parent)
     box.setObjectName("RunSummary")
     box.setWindowTitle("Run finished")
     box.setIcon(QMessageBox.Icon.Warning if failed else QMessageBox.Icon.Information)
     box.setText(headline)
-    box.setInformativeText(details)
+    box.setInformativeText(summary_html(summary, saved_to))
+    if saved_to:
+        box.setToolTip(str(saved_to))
     box.show_failed_button = None  # type: ignore[attr-defined]
     if failed:
         box.show_failed_button = box.addButton(  # type: ignore[attr-defined]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from core.canvas import CanvasClient
 from core.model import Action, Progress, RowResult, Status
@@ -165,9 +166,10 @@ def test_summary_offers_failed_rows_only_when_some_failed(qtbot):
     box = summary_box(None, summary, saved_to="demo.xlsx")
     qtbot.addWidget(box)
     assert box.text() == "10 rows done, 1 failed."
-    assert "Created: 10" in box.informativeText()
-    assert "Invalid (not sent, fix and run again): 3" in box.informativeText()
-    assert "saved in demo.xlsx" in box.informativeText()
+    details = box.informativeText()
+    assert "<td style='padding: 2px 18px 2px 0'>Created</td>" in details
+    assert "<b>10</b>" in details and "Invalid (not sent, fix and run again)</td>" in details
+    assert "saved in<br><span style='white-space: nowrap'><b>demo.xlsx</b>" in details
     assert box.show_failed_button is not None
 
     clean = summary_box(None, RunSummary(counts={Status.CREATED: 3}, seconds=1))
@@ -179,6 +181,34 @@ def test_summary_offers_failed_rows_only_when_some_failed(qtbot):
     assert show_summary(None, summary) is True
     _answer_next_dialog(lambda b: b.reject())
     assert show_summary(None, summary) is False
+
+
+def test_summary_counts_in_a_grid_and_the_file_name_kept_whole(qtbot):
+    summary = RunSummary(
+        counts={Status.CREATED: 120, Status.UPDATED: 14, Status.FAILED: 3}, seconds=83
+    )
+    name = "Maple Grove logins for the autumn term 2026.xlsx"
+    box = summary_box(None, summary, saved_to=f"/home/office/Documents/Canvas logins/{name}")
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    box.grab().save("/tmp/run_summary_box.png")
+    label = next(lb for lb in box.findChildren(QLabel) if "saved in" in lb.text())
+    bold = QFont(label.font())
+    bold.setBold(True)
+    assert QFontMetrics(bold).horizontalAdvance(name) <= label.width()  # never wrapped
+    assert "<br>in /home/office/Documents/Canvas logins" in label.text()
+    assert label.text().count("<tr>") == 3
+    assert box.toolTip().endswith(name)
+
+
+def test_summary_elides_the_middle_of_a_very_long_file_name(qtbot):
+    name = "A" * 40 + " middle part " + "Z" * 40 + ".xlsx"
+    box = summary_box(None, RunSummary(counts={Status.CREATED: 1}, seconds=1), saved_to=name)
+    qtbot.addWidget(box)
+    assert name not in box.informativeText()
+    assert "AAAA…" in box.informativeText() and "ZZZ.xlsx" in box.informativeText()
+    assert "<br>in " not in box.informativeText()  # no folder given, none shown
 
 
 @pytest.mark.parametrize("cancelled", [True])
