@@ -165,6 +165,7 @@ def build_app(argv: list[str] | None = None):
 
     from core.paths import resource_path
     from gui import gc_guard
+    from gui.title_icons import PaletteTitleIconStyle
 
     app = QApplication.instance()
     if app is None:
@@ -177,7 +178,8 @@ def build_app(argv: list[str] | None = None):
     app.setOrganizationName(core.APP_NAME)
     app.setApplicationVersion(core.__version__)
     app.setDesktopFileName(core.APP_ID)
-    app.setStyle("Fusion")
+    if not isinstance(app.style(), PaletteTitleIconStyle):
+        app.setStyle(PaletteTitleIconStyle("Fusion"))
     gc_guard.install(app)
     apply_palette(app)
     hints = app.styleHints()

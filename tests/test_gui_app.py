@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QMainWindow, QWidget
 
 import core
 from core.canvas_errors import register_secret
@@ -25,6 +25,7 @@ from gui.first_start import (
     ask_first_start,
     demo_workbook_copy,
 )
+from gui.title_icons import PaletteTitleIconStyle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,7 +87,8 @@ def test_build_app_uses_fusion_the_icon_and_the_forced_theme(qapp, monkeypatch):
     monkeypatch.setenv("CANVAS_LOGINS_THEME", "dark")
     app = build_app()
     try:
-        assert app.style().name().lower() == "fusion"
+        assert isinstance(app.style(), PaletteTitleIconStyle)
+        assert app.style().baseStyle().name().lower() == "fusion"
         assert not app.windowIcon().isNull()
         assert app.palette().window().color() == dark_palette().window().color()
         assert app.applicationVersion() == core.__version__
@@ -94,6 +96,41 @@ def test_build_app_uses_fusion_the_icon_and_the_forced_theme(qapp, monkeypatch):
         monkeypatch.setenv("CANVAS_LOGINS_THEME", "light")
         build_app()
     assert app.palette().window().color().lightness() > 128
+
+
+def _drawn_lightness(icon) -> list[int]:
+    """Lightness of every drawn (opaque) pixel of ``icon`` at 32 px."""
+    image = icon.pixmap(32, 32).toImage()
+    return [
+        image.pixelColor(x, y).lightness()
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).alpha() > 128
+    ]
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_dock_float_and_close_buttons_stand_out_on_either_theme(qapp, qtbot, monkeypatch, theme):
+    monkeypatch.setenv("CANVAS_LOGINS_THEME", theme)
+    app = build_app()
+    try:
+        window = QMainWindow()
+        qtbot.addWidget(window)
+        dock = QDockWidget("Problems", window)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        window.show()
+        qtbot.waitExposed(window)
+        window.grab().save(f"/tmp/dock_buttons_{theme}.png")
+        buttons = [b for b in dock.findChildren(QAbstractButton) if not b.icon().isNull()]
+        assert len(buttons) == 2  # float and close
+        background = app.palette().window().color().lightness()
+        for button in buttons:
+            drawn = _drawn_lightness(button.icon())
+            contrast = max(drawn) - background if theme == "dark" else background - min(drawn)
+            assert contrast > 120, (theme, button.toolTip(), contrast)
+    finally:
+        monkeypatch.setenv("CANVAS_LOGINS_THEME", "light")
+        build_app()
 
 
 def test_exception_hook_shows_a_friendly_dialog_without_the_token(qtbot):
