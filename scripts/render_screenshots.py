@@ -1,11 +1,12 @@
 """Render the app's main states to PNG, at 100% and 200% scale, for docs and review.
 
-    .venv/bin/python scripts/render_screenshots.py [--out screenshots]
+    .venv/bin/python scripts/render_screenshots.py [--out FOLDER] [--no-docs]
 
 Each scale renders in its own process (QT_SCALE_FACTOR must be set before Qt starts),
 offscreen, with a private CANVAS_LOGINS_HOME and a private built-in sandbox. Files are
-named ``<state>@<scale>x.png``; the "demo loaded" one at 1x is copied to
-docs/screenshot.png for the README.
+named ``<state>@<scale>x.png``; when they go to the default folder (screenshots/), the
+"demo loaded" one at 1x is also copied to docs/screenshot.png for the README (not with
+--no-docs, and never for another --out folder).
 """
 
 from __future__ import annotations
@@ -25,11 +26,22 @@ if str(ROOT) not in sys.path:
 
 WINDOW_SIZE = (1280, 800)
 README_PICTURE = "demo-loaded@1x.png"
+DEFAULT_OUT = ROOT / "screenshots"
+
+
+def updates_docs(out: Path, no_docs: bool = False) -> bool:
+    """Whether a rendering into ``out`` replaces docs/screenshot.png."""
+    return not no_docs and out.resolve() == DEFAULT_OUT.resolve()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "screenshots"))
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="folder for the PNG files")
+    parser.add_argument(
+        "--no-docs",
+        action="store_true",
+        help="leave docs/screenshot.png alone (it is only updated for the default --out)",
+    )
     parser.add_argument("--render", type=int, help=argparse.SUPPRESS)  # the child process
     parser.add_argument("--theme", default="light", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -54,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         if result.returncode != 0:
             print(f"rendering at {scale}x ({theme}) failed", file=sys.stderr)
             return result.returncode
+    if not updates_docs(out, args.no_docs):
+        return 0
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
     shutil.copyfile(out / README_PICTURE, docs / "screenshot.png")
