@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -45,6 +45,8 @@ ROLE_HELP: dict[Role, str] = {
 }
 
 NOT_USED = "(not in this sheet)"
+#: Rows of the sheet the preview shows without scrolling (headers are often a few rows down).
+PREVIEW_ROWS_SHOWN = 6
 
 
 def column_letter(index: int) -> str:
@@ -137,8 +139,9 @@ class MappingDialog(QDialog):
         self.preview_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
         )
-        self.preview_table.setMaximumHeight(220)
-        layout.addWidget(self.preview_table)
+        self.preview_table.setMinimumHeight(self._preview_height(PREVIEW_ROWS_SHOWN))
+        self.preview_table.setMaximumHeight(self._preview_height(PREVIEW_ROWS_SHOWN + 2))
+        layout.addWidget(self.preview_table, 1)
 
         box = QGroupBox("Which column holds…", self)
         form = QFormLayout(box)
@@ -180,6 +183,27 @@ class MappingDialog(QDialog):
         self._preset = dict(preset) if preset else None
         self.header_row_spin.valueChanged.connect(self._header_row_changed)
         self._header_row_changed(self.header_row_spin.value())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._show_header_row()
+
+    def _show_header_row(self) -> None:
+        """Scroll the preview only as far as needed to show the header row."""
+        item = self.preview_table.item(self.header_row_spin.value() - 1, 0)
+        if item is not None:
+            self.preview_table.scrollToItem(item)
+
+    def _preview_height(self, rows: int) -> int:
+        """Height of the sheet preview showing ``rows`` rows (or all, when fewer)."""
+        table = self.preview_table
+        shown = max(1, min(rows, table.rowCount()))
+        return (
+            table.verticalHeader().defaultSectionSize() * shown
+            + table.horizontalHeader().sizeHint().height()
+            + table.horizontalScrollBar().sizeHint().height()
+            + 2 * table.frameWidth()
+        )
 
     # ----- state -----------------------------------------------------------------------
     def headers(self) -> list[str]:
@@ -228,6 +252,8 @@ class MappingDialog(QDialog):
                 item = self.preview_table.item(r, c)
                 if item is not None:
                     item.setFont(bold if r == row - 1 else QFont())
+        if self.isVisible():
+            self._show_header_row()
         self._validate()
 
     def _validate(self) -> None:

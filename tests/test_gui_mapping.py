@@ -169,3 +169,19 @@ def test_ambiguous_role_asks_with_the_detected_columns_preset(window, tmp_path, 
     assert window.open_file(path)
     assert asked(answers, "mapping") == []
     assert window.doc.table.columns[Role.SIS_USER_ID] == 1
+
+
+def test_sheet_preview_shows_six_rows_and_the_header_row(qtbot):
+    preview = [["Second logins for class K"], [], ODD_HEADERS, *(ODD_ROWS * 6)]
+    dialog = MappingDialog(preview, header_row=3)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.grab().save("/tmp/mapping_dialog.png")
+    table = dialog.preview_table
+    assert table.viewport().height() >= 6 * table.rowHeight(0)
+    assert table.rowAt(0) == 0  # the title rows above the headers stay in view
+    assert table.rowAt(table.viewport().height() - 1) >= 5
+    dialog.header_row_spin.setValue(12)  # further down: scrolled into view
+    top = table.rowViewportPosition(11)
+    assert top >= 0 and top + table.rowHeight(11) <= table.viewport().height()
