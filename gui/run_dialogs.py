@@ -63,6 +63,23 @@ def describe_plan(plan: Any, connection: Any) -> str:
     )
 
 
+def add_typed_count(parent: QWidget, layout: Any, total: int, what: str) -> QLineEdit:
+    """The production safeguard: a field where staff type how many ``what`` will change."""
+    prompt = QLabel(
+        f"This is the real Canvas. To go ahead, type the number of {what} (<b>{total}</b>):",
+        parent,
+    )
+    prompt.setWordWrap(True)
+    edit = QLineEdit(parent)
+    edit.setAccessibleName(f"Number of {what}")
+    edit.setPlaceholderText(str(total))
+    edit.setMaximumWidth(160)
+    prompt.setBuddy(edit)
+    layout.addWidget(prompt)
+    layout.addWidget(edit)
+    return edit
+
+
 class ConfirmRunDialog(QDialog):
     """Says what will happen; in production, the user types the number of changes."""
 
@@ -112,20 +129,8 @@ class ConfirmRunDialog(QDialog):
 
         self.confirm_edit: QLineEdit | None = None
         if self.production:
-            prompt = QLabel(
-                f"This is the real Canvas. To go ahead, type the number of changes "
-                f"(<b>{self.total}</b>):",
-                self,
-            )
-            prompt.setWordWrap(True)
-            self.confirm_edit = QLineEdit(self)
-            self.confirm_edit.setAccessibleName("Number of changes")
-            self.confirm_edit.setPlaceholderText(str(self.total))
-            self.confirm_edit.setMaximumWidth(160)
-            prompt.setBuddy(self.confirm_edit)
+            self.confirm_edit = add_typed_count(self, layout, self.total, "changes")
             self.confirm_edit.textChanged.connect(self._typed)
-            layout.addWidget(prompt)
-            layout.addWidget(self.confirm_edit)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.ok_button = self.buttons.addButton(

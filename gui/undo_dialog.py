@@ -27,6 +27,7 @@ from core.journal import workbook_key_for
 from core.runner import CanvasUnavailable, RunOptions, RunSummary
 from core.undo import UndoPlan, plan_undo, restore_permitted, undo_last_run
 from gui.connect_dialog import KindBadge
+from gui.run_dialogs import add_typed_count
 from gui.screen_fit import fit_height
 from gui.sis_widgets import note
 from gui.worker import BackgroundJob
@@ -81,18 +82,7 @@ class UndoConfirmDialog(QDialog):
         layout.addWidget(self.restore_box)
         self.confirm_edit: QLineEdit | None = None
         if connection.production:
-            prompt = QLabel(
-                f"This is the real Canvas. To go ahead, type the number of logins to remove "
-                f"(<b>{self.total}</b>):",
-                self,
-            )
-            prompt.setWordWrap(True)
-            self.confirm_edit = QLineEdit(self)
-            self.confirm_edit.setAccessibleName("Number of logins to remove")
-            self.confirm_edit.setMaximumWidth(160)
-            prompt.setBuddy(self.confirm_edit)
-            layout.addWidget(prompt)
-            layout.addWidget(self.confirm_edit)
+            self.confirm_edit = add_typed_count(self, layout, self.total, "logins to remove")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         noun = "login" if self.total == 1 else "logins"
         self.ok_button = self.buttons.addButton(
