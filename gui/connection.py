@@ -55,6 +55,8 @@ class AccountAccess:
     id: int
     name: str
     permissions: dict[str, bool] = field(default_factory=dict)
+    #: Authentication provider id -> type (canvas, saml, ...), for the offline rules.
+    provider_types: dict[str, str] = field(default_factory=dict)
 
     @property
     def can_manage_logins(self) -> bool:
@@ -101,6 +103,8 @@ class Connection:
     sandbox: Any = None  # core.sandbox.Sandbox when connected to the built-in one
     can_change_passwords: bool = True
     can_manage_sis: bool = True
+    #: Authentication provider id -> type, so the grid flags a password on an SSO login.
+    provider_types: dict[str, str] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -168,6 +172,7 @@ class ProbeResult:
             sandbox=sandbox,
             can_change_passwords=account.can_change_passwords,
             can_manage_sis=account.can_manage_sis,
+            provider_types=dict(account.provider_types),
         )
 
 
@@ -194,11 +199,19 @@ def probe(profile: Profile, token: str) -> ProbeResult:
                 rights = client.permissions(account["id"], CHECKED_PERMISSIONS)
             except PermissionDenied:
                 rights = {}
+            try:
+                providers = {
+                    str(p.get("id")): str(p.get("auth_type") or "")
+                    for p in client.providers(account["id"])
+                }
+            except CanvasError:  # not allowed to list them: the rows will tell
+                providers = {}
             found.append(
                 AccountAccess(
                     id=int(account["id"]),
                     name=str(account.get("name") or f"Account {account['id']}"),
                     permissions=rights,
+                    provider_types=providers,
                 )
             )
     name = str(me.get("name") or me.get("short_name") or me.get("login_id") or "(no name)")

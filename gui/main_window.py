@@ -357,7 +357,10 @@ class MainWindow(QMainWindow):
         profile = getattr(self._connection, "profile", None)
         if profile is not None:
             min_length = int(getattr(profile, "min_password_length", 8) or 8)
-        findings = check_table(self._doc.table, min_password_length=min_length)
+        provider_types = getattr(self._connection, "provider_types", None) or None
+        findings = check_table(
+            self._doc.table, min_password_length=min_length, provider_types=provider_types
+        )
         self._model.set_findings(findings)
         return findings
 

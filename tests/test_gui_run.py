@@ -215,3 +215,20 @@ def test_restore_unsaved_results_from_the_journal_on_open(qtbot, demo, answers):
     third = make_window(qtbot, answers)
     assert third.open_file(demo)
     assert asked(answers, "restore") == []  # saved now: nothing to restore
+
+
+def test_offline_check_knows_the_connected_canvas_sign_in_methods(window, tmp_path):
+    """Provider 7 is the sandbox's SAML: a password there is flagged before sending."""
+    import openpyxl
+
+    path = tmp_path / "sso.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["SIS User ID", "New Login", "Password", "Authentication Provider"])
+    book.active.append(["0045510", "ava.sso@maplegrove.example", "long-enough-1", "7"])
+    book.save(path)
+    assert window.open_file(path)
+    assert not [f for f in window.check_offline() if "single sign-on" in f.message]
+    window.set_connection(start_sandbox_connection())
+    assert window.connection.provider_types == {"1": "canvas", "7": "saml"}
+    findings = window.check_offline()
+    assert any("single sign-on" in f.message for f in findings)
