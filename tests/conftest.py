@@ -59,3 +59,31 @@ def sandbox_factory():
     yield make
     for running in started:
         running.stop()
+
+
+@pytest.fixture
+def create_actions(monkeypatch):
+    """How many times the sandbox acted on a create, by the ``user[id]`` it was for.
+
+    Counts the login handler's runs (throttled requests and faults that do not act
+    never reach it), whatever the handler answered: a blind resend shows as a 2.
+    """
+    import dataclasses
+    from collections import Counter
+
+    from core.sandbox import routes
+
+    acted: Counter[str] = Counter()
+    wrapped = []
+    for route in routes.ROUTES:
+        if route.method == "POST" and route.template == "/api/v1/accounts/:account_id/logins":
+            original = route.handler
+
+            def counting(request, original=original):
+                acted[request.params.get("user[id]") or ""] += 1
+                return original(request)
+
+            route = dataclasses.replace(route, handler=counting)
+        wrapped.append(route)
+    monkeypatch.setattr(routes, "ROUTES", tuple(wrapped))
+    return acted

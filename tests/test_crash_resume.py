@@ -10,7 +10,6 @@ and no row whose answer the journal had recorded may be sent again.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import signal
 import socket
@@ -21,13 +20,11 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from core.journal import Journal, workbook_key_for
 from core.model import login_key
 
 ROOT = Path(__file__).resolve().parent.parent
-CREATE_ROUTE = "/api/v1/accounts/:account_id/logins"
 ROWS = 500
 KILL_AFTER_CREATES = 150
 FIRST_EXTRA_USER_ID = 1001
@@ -45,27 +42,6 @@ def write_workbook(path: Path) -> None:
     for n in range(1, ROWS + 1):
         sheet.append([f"Pupil {n}", "K", f"S{n:06d}", login_for(n), f"Otter-Brisk-{n}"])
     book.save(path)
-
-
-@pytest.fixture
-def create_actions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """How many times the sandbox acted on a create, by ``user[id]`` (any answer)."""
-    from core.sandbox import routes
-
-    acted: Counter[str] = Counter()
-    wrapped = []
-    for route in routes.ROUTES:
-        if route.method == "POST" and route.template == CREATE_ROUTE:
-            original = route.handler
-
-            def counting(request, original=original):
-                acted[request.params.get("user[id]") or ""] += 1
-                return original(request)
-
-            route = dataclasses.replace(route, handler=counting)
-        wrapped.append(route)
-    monkeypatch.setattr(routes, "ROUTES", tuple(wrapped))
-    return acted
 
 
 def cli_run(path: Path, url: str, token: str) -> subprocess.Popen:

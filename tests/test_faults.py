@@ -28,11 +28,13 @@ from core.sandbox import FaultConfig, ThrottleConfig
 from core.sandbox.faults import FaultPlan
 from core.workbook import open_workbook, save_workbook
 
-CREATE_ROUTE = "/api/v1/accounts/:account_id/logins"
 FIRST_EXTRA_USER_ID = 1001  # the sandbox's generated student S000001
 DONE_WORDS = {"Created", "Already exists"}
 TAKEN_NAME = "office.admin"  # the sandbox admin's own Canvas login
 UNKNOWN_SIS_ID = "S999999"
+
+
+CREATE_ROUTE = "/api/v1/accounts/:account_id/logins"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,31 +112,6 @@ def read_outcomes(path: Path) -> list[Outcome]:
             )
         )
     return outcomes
-
-
-@pytest.fixture
-def create_actions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """How many times the sandbox acted on a create, by the ``user[id]`` it was for.
-
-    Counts the login handler's runs (throttled requests and faults that do not act
-    never reach it), whatever the handler answered.
-    """
-    from core.sandbox import routes
-
-    acted: Counter[str] = Counter()
-    wrapped = []
-    for route in routes.ROUTES:
-        if route.method == "POST" and route.template == CREATE_ROUTE:
-            original = route.handler
-
-            def counting(request, original=original):
-                acted[request.params.get("user[id]") or ""] += 1
-                return original(request)
-
-            route = dataclasses.replace(route, handler=counting)
-        wrapped.append(route)
-    monkeypatch.setattr(routes, "ROUTES", tuple(wrapped))
-    return acted
 
 
 def logins_named(sandbox, sis_id: str, login: str) -> list[dict]:
