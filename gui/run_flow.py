@@ -10,6 +10,7 @@ run the workbook is saved back and the summary is shown.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -17,8 +18,9 @@ from PySide6.QtCore import QObject
 from core.journal import workbook_key_for
 from core.model import Progress, Status
 from core.plan import Plan, build_plan
-from core.runner import CanvasUnavailable, RunOptions, RunSummary, execute
+from core.runner import RunSummary, execute
 from gui.filter_proxy import RowFilter
+from gui.run_jobs import canvas_job, run_options
 from gui.sis_dialogs import RunMethodChoice
 from gui.worker import BackgroundJob
 
@@ -89,11 +91,6 @@ class RunFlow(QObject):
 
     def _launch(self, plan: Plan, connection: Any, dry_run: bool) -> None:
         w = self._window
-        self._dry_run = dry_run
-        self._stopping = False
-        self._sent_any = False
-        w.table_model.ensure_output_columns()
-        w.table_model.read_only = True
         total = len(plan.operations) + len(plan.invalid)
         title = (
             "Checking with Canvas (nothing is changed)…"
@@ -102,35 +99,14 @@ class RunFlow(QObject):
         )
         if not dry_run and self.method_choice.method == "sis-import":
             title = "Sending the new logins to Canvas as a SIS import…"
-        w.progress_panel.start(total, title)
-        w.progress_panel.show()
-        options = RunOptions(
-            account_id=connection.account_id,
-            dry_run=dry_run,
-            concurrency=max(1, int(getattr(connection.profile, "concurrency", 10) or 10)),
+        job = canvas_job(
+            partial(
+                self._runner(dry_run), plan, connection.client, run_options(connection, dry_run)
+            ),
+            journal=w.journal,
+            workbook_key=workbook_key_for(w.doc.path),
         )
-        client = connection.client
-        journal = w.journal
-        key = workbook_key_for(w.doc.path)
-
-        def job(progress, cancel) -> tuple[RunSummary, str]:
-            try:
-                summary = self._runner(dry_run)(
-                    plan,
-                    client,
-                    options,
-                    progress=progress,
-                    cancel=cancel,
-                    journal=journal,
-                    workbook_key=key,
-                )
-                return summary, ""
-            except CanvasUnavailable as exc:
-                return exc.summary, exc.message
-
-        w.statusBar().showMessage(title)
-        self.job.start(job)
-        w.run_state_changed()
+        self._start(total, title, job, dry_run=dry_run)
 
     def _runner(self, dry_run: bool) -> Any:
         """``execute``, or the SIS import's runner when the confirmation chose it."""
@@ -147,8 +123,11 @@ class RunFlow(QObject):
 
         ``job(progress, cancel)`` returns ``(RunSummary, stop message)`` like a run.
         """
+        self._start(total, title, job, dry_run=False)
+
+    def _start(self, total: int, title: str, job: Any, *, dry_run: bool) -> None:
         w = self._window
-        self._dry_run = False
+        self._dry_run = dry_run
         self._stopping = False
         self._sent_any = False
         w.table_model.ensure_output_columns()

@@ -10,6 +10,7 @@ summary are the same as for a run.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -24,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from core.journal import workbook_key_for
-from core.runner import CanvasUnavailable, RunOptions, RunSummary
 from core.undo import UndoPlan, plan_undo, restore_permitted, undo_last_run
 from gui.connect_dialog import KindBadge
 from gui.run_dialogs import add_typed_count
+from gui.run_jobs import canvas_job, run_options
 from gui.screen_fit import fit_height
 from gui.sis_widgets import note
 from gui.worker import BackgroundJob
@@ -174,27 +175,11 @@ def _ask_and_start(
         if answer is None:
             return False
         restore = answer
-    options = RunOptions(
-        account_id=connection.account_id,
-        concurrency=max(1, int(getattr(connection.profile, "concurrency", 10) or 10)),
+    job = canvas_job(
+        partial(undo_last_run, plan, connection.client, run_options(connection)),
+        use_restore=restore,
+        journal=w.journal,
+        workbook_key=key,
     )
-    client, journal = connection.client, w.journal
-
-    def job(progress, cancel) -> tuple[RunSummary, str]:
-        try:
-            summary = undo_last_run(
-                plan,
-                client,
-                options,
-                use_restore=restore,
-                progress=progress,
-                cancel=cancel,
-                journal=journal,
-                workbook_key=key,
-            )
-            return summary, ""
-        except CanvasUnavailable as exc:
-            return exc.summary, exc.message
-
     w.run_flow.start_job(plan.count, "Undoing the last run…", job)
     return True
