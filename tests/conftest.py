@@ -87,3 +87,21 @@ def create_actions(monkeypatch):
         wrapped.append(route)
     monkeypatch.setattr(routes, "ROUTES", tuple(wrapped))
     return acted
+
+
+@pytest.fixture
+def answers():
+    """The main window's questions answered without dialogs (tests/gui_window_support.py)."""
+    from gui_window_support import Answers
+
+    return Answers()
+
+
+@pytest.fixture
+def window(qtbot, answers):
+    """A main window that asks nothing on screen; closed after the test."""
+    from gui_window_support import close_window, make_window
+
+    win = make_window(qtbot, answers)
+    yield win
+    close_window(win)

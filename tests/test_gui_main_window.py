@@ -9,7 +9,6 @@ import pytest
 from gui_window_support import (
     Answers,
     asked,
-    close_window,
     demo_copy,
     make_window,
     read_column,
@@ -25,18 +24,6 @@ from gui import settings
 from gui.filter_proxy import RowFilter
 from gui.first_start import DEMO_FILE_NAME
 from gui.table_model import PASSWORD_MASK
-
-
-@pytest.fixture
-def answers():
-    return Answers()
-
-
-@pytest.fixture
-def window(qtbot, answers):
-    win = make_window(qtbot, answers)
-    yield win
-    close_window(win)
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from gui_window_support import Answers, asked, close_window, make_window, write_xlsx
+from gui_window_support import asked, write_xlsx
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -16,18 +15,6 @@ ODD_ROWS = [
     ["Ava K", "K", "0045510", "ava.k", "sunny-apple-7"],
     ["Liam O", "K", "0045511", "liam.o", "green-frog-42"],
 ]
-
-
-@pytest.fixture
-def answers():
-    return Answers()
-
-
-@pytest.fixture
-def window(qtbot, answers):
-    win = make_window(qtbot, answers)
-    yield win
-    close_window(win)
 
 
 def odd_workbook(folder, name="odd.xlsx"):

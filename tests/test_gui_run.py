@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from gui_window_support import (
-    Answers,
     asked,
     close_window,
     demo_copy,
@@ -21,18 +20,6 @@ from gui.connection import start_sandbox_connection
 from gui.filter_proxy import RowFilter
 
 RUN_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture
-def answers():
-    return Answers()
-
-
-@pytest.fixture
-def window(qtbot, answers):
-    win = make_window(qtbot, answers)
-    yield win
-    close_window(win)
 
 
 @pytest.fixture

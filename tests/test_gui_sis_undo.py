@@ -10,7 +10,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from gui_window_support import Answers, close_window, demo_copy, make_window
+from gui_window_support import demo_copy
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -48,18 +48,6 @@ def fake_connection(production: bool = False) -> SimpleNamespace:
         account_name="Maple Grove School District",
         can_manage_logins=True,
     )
-
-
-@pytest.fixture
-def answers():
-    return Answers()
-
-
-@pytest.fixture
-def window(qtbot, answers):
-    win = make_window(qtbot, answers)
-    yield win
-    close_window(win)
 
 
 def test_method_choice_recommends_by_row_count(qtbot):
