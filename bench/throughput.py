@@ -5,7 +5,7 @@ what hosted Canvas takes for a login call) and Canvas's default throttle, then m
 three clients in this one process, each on its own fresh students:
 
 * one request at a time, what the public scripts do;
-* our runner (core.runner.execute, as the app and the command line drive it);
+* our runner (core.run.engine.execute, as the app and the command line drive it);
 * an ideal client that knows the bucket and keeps exactly 11 requests in flight, the
   most that never gets throttled.
 
@@ -34,7 +34,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.canvas import CanvasClient
-from core.canvas_errors import CanvasError, Throttled
+from core.canvas.errors import CanvasError, Throttled
 from core.sandbox import FaultConfig, Sandbox, ThrottleConfig
 
 HARD_STOP_SECONDS = 600
@@ -175,7 +175,7 @@ def measure_runner(
     from core.model import CancelToken, Status
     from core.plan import build_plan
     from core.rules import check_table
-    from core.runner import RunOptions, execute
+    from core.run import RunOptions, execute
     from core.workbook import open_workbook
 
     _settle(sandbox)

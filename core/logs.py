@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from core import paths
-from core.canvas_errors import redact
+from core.canvas.errors import redact
 
 LOG_NAME = "canvas-logins.log"
 MAX_BYTES = 1_000_000

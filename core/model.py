@@ -9,9 +9,26 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+#: Canvas's default password policy: at least this many characters (canvas-api.md).
+MIN_PASSWORD_LENGTH = 8
+#: Most Canvas calls in flight at once unless a profile or ``--concurrency`` says fewer.
+DEFAULT_CONCURRENCY = 10
+
+
+class RunMethod(enum.StrEnum):
+    """How a run reaches Canvas, as the journal records it. Staff choose API or SIS import."""
+
+    #: One Canvas call per row.
+    API = "api"
+    #: The new logins as one logins.csv SIS import (other rows by the API).
+    SIS_IMPORT = "sis-import"
+    #: Taking back the logins the last run created.
+    UNDO = "undo"
 
 
 class Role(enum.StrEnum):
@@ -304,18 +321,35 @@ ProgressCallback = Callable[[Progress], None]
 
 
 class CancelToken:
-    """Asked to stop: long jobs start no new work once it is set. Thread-safe."""
+    """Asked to stop: long jobs start no new work once it is set. Thread-safe.
 
-    def __init__(self) -> None:
+    A token made with a ``parent`` is also cancelled when the parent is: a run keeps its
+    own token (set when Canvas stops the run) linked to the caller's Stop button.
+    """
+
+    #: How often a linked token's wait looks at its parent.
+    _PARENT_POLL = 0.05
+
+    def __init__(self, parent: CancelToken | None = None) -> None:
         self._event = threading.Event()
+        self._parent = parent
 
     def cancel(self) -> None:
         self._event.set()
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._event.is_set() or (self._parent is not None and self._parent.cancelled)
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True at once when cancelled (for back-off waits)."""
-        return self._event.wait(seconds)
+        if self._parent is None:
+            return self._event.wait(seconds)
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.cancelled:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self._event.wait(min(left, self._PARENT_POLL))

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from core.canvas_transport import is_loopback_host
+from core.canvas.transport import is_loopback_host
 from core.paths import config_dir
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import credentials
-from core.canvas_errors import CanvasError
+from core.canvas.errors import CanvasError
 from core.profiles import SANDBOX_PROFILE_NAME, Profile, ProfileStore, instance_kind
 from gui import settings
 from gui.connection import (

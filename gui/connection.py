@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.canvas import CanvasClient
-from core.canvas_errors import AccountChoiceNeeded, CanvasError, PermissionDenied
-from core.canvas_transport import normalise_base_url
+from core.canvas.errors import AccountChoiceNeeded, CanvasError, PermissionDenied
+from core.canvas.transport import normalise_base_url
 from core.profiles import SANDBOX_PROFILE_NAME, Profile, host_of, instance_kind
 
 log = logging.getLogger(__name__)

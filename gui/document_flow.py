@@ -31,7 +31,7 @@ from core.workbook import (
     save_workbook,
     sheet_names,
 )
-from core.workbook_doc import KINDS
+from core.workbook.doc import KINDS
 from gui import settings
 from gui.mapping_dialog import MappingChoice, column_letter
 

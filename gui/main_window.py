@@ -52,7 +52,7 @@ def _default_ask_connect(parent: QWidget) -> Any:
 
 
 class MainWindow(QMainWindow):
-    run_finished = Signal(object)  # core.runner.RunSummary (None when the run failed)
+    run_finished = Signal(object)  # core.run.engine.RunSummary (None when the run failed)
     check_finished = Signal(object)  # the dry run's RunSummary (None when it failed)
     saved = Signal(str)  # the path saved to
 

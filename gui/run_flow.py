@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject
 from core.journal import workbook_key_for
 from core.model import Progress, Status
 from core.plan import Plan, build_plan
-from core.runner import RunSummary, execute
+from core.run import RunSummary, execute
 from gui.filter_proxy import RowFilter
 from gui.run_jobs import canvas_job, run_options
 from gui.sis_dialogs import RunMethodChoice
@@ -113,7 +113,7 @@ class RunFlow(QObject):
         choice = self.method_choice
         if dry_run or choice.method != "sis-import":
             return execute
-        from core.sis_run import ImportSettings, run_by_import
+        from core.sis.method import ImportSettings, run_by_import
 
         settings = ImportSettings(login_sis_pattern=choice.login_sis_pattern)
         return lambda *a, **kw: run_by_import(*a, settings=settings, **kw)

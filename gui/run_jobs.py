@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.runner import CanvasUnavailable, RunOptions, RunSummary
+from core.run.engine import CanvasUnavailable, RunOptions, RunSummary
 
 
 def run_options(connection: Any, dry_run: bool = False) -> RunOptions:

@@ -28,8 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from core.model import Action
-from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN
-from core.sis_run import API_METHOD, IMPORT_METHOD, PASSWORD_NOTE, method_advice, recommended_method
+from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
+from core.sis.method import (
+    API_METHOD,
+    IMPORT_METHOD,
+    PASSWORD_NOTE,
+    method_advice,
+    recommended_method,
+)
 from gui.run_dialogs import ConfirmRunDialog, confirm_run
 from gui.screen_fit import scroll_body
 from gui.sis_export_dialog import ExportSisDialog, export_logins_csv_dialog

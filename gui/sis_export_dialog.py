@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from core.model import Action
 from core.plan import build_plan
-from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN, export_logins_csv
-from core.sis_run import PASSWORD_NOTE
+from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, export_logins_csv
+from core.sis.method import PASSWORD_NOTE
 from gui.screen_fit import fit_height, plural
 from gui.sis_widgets import PatternField, note
 

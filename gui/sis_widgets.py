@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN, PATTERN_FIELDS, PatternError, check_pattern
+from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, PATTERN_FIELDS, PatternError, check_pattern
 
 __all__ = ["PatternField", "note"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
-from core.canvas_errors import describe_error
+from core.canvas.errors import describe_error
 from core.model import CancelToken, Progress
 
 log = logging.getLogger(__name__)

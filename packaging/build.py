@@ -226,8 +226,8 @@ def check_sources() -> None:
     """Fail early, in words, when what the bundle needs is not there."""
     if not os.environ.get(APP_ENTRY_ENV) and not (ROOT / "gui" / "app.py").exists():
         raise BuildError("gui/app.py is missing: the windowed app cannot be bundled yet.")
-    if not os.environ.get(CLI_ENTRY_ENV) and not (ROOT / "core" / "cli.py").exists():
-        raise BuildError("core/cli.py is missing: the command line cannot be bundled yet.")
+    if not os.environ.get(CLI_ENTRY_ENV) and not (ROOT / "core" / "cli" / "main.py").exists():
+        raise BuildError("core/cli/main.py is missing: the command line cannot be bundled yet.")
     for path in entry_scripts():
         if not path.exists():
             raise BuildError(f"Entry script {path} does not exist.")

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from core import demo
-from core.canvas import CanvasClient, normalise_base_url
-from core.canvas_errors import (
+from core.canvas import CanvasClient
+from core.canvas.transport import normalise_base_url
+from core.canvas.errors import (
     AccountChoiceNeeded,
     CanvasConfigError,
     CanvasError,
@@ -34,7 +35,7 @@ from core.canvas_errors import (
     error_from_answer,
 )
 from core.model import CancelToken
-from core.pacing import AdaptiveLimiter, Backoff, RetryPolicy, call_with_retries
+from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, call_with_retries
 from core.sandbox import FaultConfig, ThrottleConfig
 
 SECRET = "s3cret-T0KEN-value-9876"

@@ -14,6 +14,7 @@ from core import cli
 from core.demo import DEMO_ROWS, TEMPLATE_HEADERS
 from core.journal import Journal, workbook_key_for
 from core.logs import log_file_path
+from core.model import Role
 from core.paths import resource_path
 from core.workbook import open_workbook
 
@@ -139,7 +140,7 @@ def test_run_the_demo_end_to_end_then_again(capsys, demo, sandbox, token_env):
     )
     assert statuses(demo) == DEMO_EXPECTED
     table = open_workbook(demo).table
-    assert all(table.value(row, cli.Role.PROCESSED_AT) for row in range(len(table.rows)))
+    assert all(table.value(row, Role.PROCESSED_AT) for row in range(len(table.rows)))
     writes = list(sandbox.state.write_log)
     write_requests = sandbox.stats.total_writes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from core import paths
-from core.canvas_errors import register_secret
+from core.canvas.errors import register_secret
 from core.logs import BACKUPS, MAX_BYTES, log_file_path, redact_line, setup_logging
 
 

@@ -23,7 +23,7 @@ from core.journal import Journal, workbook_key_for
 from core.model import Status, login_key
 from core.plan import apply_results, build_plan
 from core.rules import check_table
-from core.runner import RunOptions, RunSummary, execute
+from core.run import RunOptions, RunSummary, execute
 from core.sandbox import FaultConfig, ThrottleConfig
 from core.sandbox.faults import FaultPlan
 from core.workbook import open_workbook, save_workbook

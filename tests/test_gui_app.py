@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QMainWindow, QWidget
 
 import core
-from core.canvas_errors import register_secret
+from core.canvas.errors import register_secret
 from core.paths import data_dir, resource_path
 from gui import settings
 from gui.app import build_app, dark_palette, parse_args, start_demo

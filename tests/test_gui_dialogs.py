@@ -11,7 +11,7 @@ from core.canvas import CanvasClient
 from core.model import Action, Progress, RowResult, Status
 from core.plan import Operation, Plan
 from core.profiles import Profile
-from core.runner import RunSummary
+from core.run.engine import RunSummary
 from gui.connection import Connection
 from gui.run_dialogs import (
     ConfirmRunDialog,

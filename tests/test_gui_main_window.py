@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication,
 from PySide6.QtTest import QTest
 
 from core.model import Role, RowResult, Status
-from core.workbook_doc import lock_files
+from core.workbook.doc import lock_files
 from gui import settings
 from gui.filter_proxy import RowFilter
 from gui.first_start import DEMO_FILE_NAME

@@ -15,7 +15,7 @@ from gui_window_support import (
 from core.journal import Journal, workbook_key_for
 from core.model import Role, Status
 from core.workbook import open_workbook
-from core.workbook_doc import lock_files
+from core.workbook.doc import lock_files
 from gui.connection import start_sandbox_connection
 from gui.filter_proxy import RowFilter
 

@@ -18,8 +18,8 @@ from core.journal import workbook_key_for
 from core.model import Action, Role, Row, Table, role_for_header
 from core.plan import Plan
 from core.rules import check_table
-from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN
-from core.sis_run import IMPORT_RECOMMENDED_FROM
+from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
+from core.sis.method import IMPORT_RECOMMENDED_FROM
 from gui import sis_dialogs
 from gui.connection import start_sandbox_connection
 from gui.sis_dialogs import (

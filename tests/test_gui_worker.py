@@ -7,7 +7,7 @@ import threading
 import pytest
 from PySide6.QtCore import QCoreApplication, QThread
 
-from core.canvas_errors import TokenRefused
+from core.canvas.errors import TokenRefused
 from core.model import Progress, RowResult, Status
 from gui.worker import BackgroundJob, merge_progress
 

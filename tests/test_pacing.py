@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from core.canvas_errors import (
+from core.canvas.errors import (
     ConnectionFailed,
     LoginTaken,
     NotFound,
@@ -21,7 +21,7 @@ from core.canvas_errors import (
     describe_error,
 )
 from core.model import CancelToken
-from core.pacing import (
+from core.run.pacing import (
     AdaptiveLimiter,
     Backoff,
     Cancelled,

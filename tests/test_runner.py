@@ -9,7 +9,7 @@ from core.canvas import CanvasClient
 from core.model import CancelToken, Role, Status, Table
 from core.plan import apply_results, build_plan
 from core.rules import check_table
-from core.runner import CanvasUnavailable, RunOptions, RunSummary, execute
+from core.run import CanvasUnavailable, RunOptions, RunSummary, execute
 
 HEADERS = [
     "Name",

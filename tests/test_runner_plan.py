@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.model import OUTPUT_ROLES, Action, Role, Row, RowResult, Status, Table, role_for_header
 from core.plan import apply_results, build_plan
 from core.rules import check_table
-from core.runner import RunSummary
+from core.run.engine import RunSummary
 
 HEADERS = ["SIS User ID", "Current Login", "New Login", "Password", "Action", "Status"]
 

@@ -7,7 +7,7 @@ from core.journal import Journal, workbook_key_for
 from core.model import OUTPUT_ROLES, Row, Status, Table, role_for_header
 from core.plan import apply_results, build_plan
 from core.rules import check_table
-from core.runner import RunOptions, execute
+from core.run import RunOptions, execute
 from core.sandbox import FaultConfig
 from core.sandbox.faults import FaultPlan
 

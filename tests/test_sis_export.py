@@ -12,7 +12,7 @@ from core import cli
 from core.model import Status, Table
 from core.plan import build_plan
 from core.rules import check_table
-from core.sis_export import (
+from core.sis.export import (
     DEFAULT_LOGIN_SIS_PATTERN,
     PatternError,
     build_logins_csv,
@@ -206,11 +206,11 @@ def test_cli_export_sis(tmp_path, capsys):
     target = tmp_path / "out.csv"
     code = cli.main(["export-sis", str(workbook), "--output", str(target)])
     out = capsys.readouterr().out
-    assert code == cli.EXIT_ROWS_FAILED
+    assert code == cli.ExitStatus.ROWS_FAILED
     assert "row 3: left out:" in out
     assert "Wrote 1 login(s)" in out
     assert parsed(target.read_text(encoding="utf-8-sig"))[0]["user_id"] == "0045510-L2"
     bad = cli.main(
         ["export-sis", str(workbook), "--output", str(target), "--login-sis-pattern", "{x}"]
     )
-    assert bad == cli.EXIT_USAGE
+    assert bad == cli.ExitStatus.USAGE

@@ -13,16 +13,16 @@ from core.journal import Journal
 from core.model import OUTPUT_ROLES, CancelToken, Status, Table, role_for_header
 from core.plan import apply_results, build_plan
 from core.rules import check_table
-from core.runner import CanvasUnavailable, RunOptions, RunSummary
-from core.sis_export import build_logins_csv
-from core.sis_run import (
+from core.run.engine import CanvasUnavailable, RunOptions, RunSummary
+from core.sis.export import build_logins_csv
+from core.sis.import_warnings import ImportWarning, map_warnings
+from core.sis.method import (
     IMPORT_METHOD,
     ImportSettings,
     method_advice,
     recommended_method,
     run_by_import,
 )
-from core.sis_warnings import ImportWarning, map_warnings
 
 HEADERS = [
     "Name",
@@ -283,7 +283,7 @@ def test_cli_run_by_import(sb, tmp_path, monkeypatch, capsys):
     )
     code = cli.main(["run", str(workbook), "--url", sb.url, "--method", "sis-import"])
     out = capsys.readouterr().out.strip().splitlines()
-    assert code == cli.EXIT_ROWS_FAILED
+    assert code == cli.ExitStatus.ROWS_FAILED
     assert out[-1].startswith(
         "created 1, already existed 0, updated 0, deleted 0, already deleted 0, failed 1, "
         "invalid 0 in "
@@ -302,4 +302,4 @@ def test_cli_run_by_import(sb, tmp_path, monkeypatch, capsys):
             "x",
         ]
     )
-    assert bad == cli.EXIT_USAGE
+    assert bad == cli.ExitStatus.USAGE

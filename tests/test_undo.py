@@ -13,8 +13,8 @@ from core.journal import Journal, workbook_key_for
 from core.model import OUTPUT_ROLES, Role, Status, Table
 from core.plan import apply_results, build_plan
 from core.rules import check_table
-from core.runner import RunOptions, execute
-from core.sis_run import ImportSettings, run_by_import
+from core.run import RunOptions, execute
+from core.sis.method import ImportSettings, run_by_import
 from core.undo import plan_undo, undo_last_run
 
 HEADERS = ["Name", "SIS User ID", "New Login", "Password", "Action"]
@@ -190,10 +190,10 @@ def test_cli_import_after_undo_says_which_rows_canvas_kept_reserved(
     copy = tmp_path / "copy.csv"
     copy.write_text(first.read_text(encoding="utf-8"), encoding="utf-8")
     import_args = ["--url", sb.url, "--method", "sis-import"]
-    assert cli.main(["run", str(first), *import_args]) == cli.EXIT_OK
-    assert cli.main(["undo", str(first), "--url", sb.url, "--yes"]) == cli.EXIT_OK
+    assert cli.main(["run", str(first), *import_args]) == cli.ExitStatus.OK
+    assert cli.main(["undo", str(first), "--url", sb.url, "--yes"]) == cli.ExitStatus.OK
     capsys.readouterr()
-    assert cli.main(["run", str(copy), *import_args]) == cli.EXIT_ROWS_FAILED
+    assert cli.main(["run", str(copy), *import_args]) == cli.ExitStatus.ROWS_FAILED
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1].startswith("created 0, already existed 0, ")
     assert "row 2: Failed: Login SIS ID '0045510-L2' was used by a login that was removed" in out
@@ -232,13 +232,13 @@ def cli_workbook(tmp_path):
 def test_cli_undo_needs_yes_without_a_terminal(sb, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CANVAS_TOKEN", sb.token)
     workbook = cli_workbook(tmp_path)
-    assert cli.main(["run", str(workbook), "--url", sb.url]) == cli.EXIT_OK
+    assert cli.main(["run", str(workbook), "--url", sb.url]) == cli.ExitStatus.OK
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     capsys.readouterr()
-    assert cli.main(["undo", str(workbook), "--url", sb.url]) == cli.EXIT_USAGE
+    assert cli.main(["undo", str(workbook), "--url", sb.url]) == cli.ExitStatus.USAGE
     assert "--yes" in capsys.readouterr().err
     assert sb.state.find_login("ava.k") is not None
-    assert cli.main(["undo", str(workbook), "--url", sb.url, "--yes"]) == cli.EXIT_OK
+    assert cli.main(["undo", str(workbook), "--url", sb.url, "--yes"]) == cli.ExitStatus.OK
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-1].startswith("created 0, already existed 0, updated 0, deleted 2, ")
     assert sb.state.find_login("ava.k") is None
@@ -255,11 +255,11 @@ def test_cli_undo_asks_on_a_terminal(sb, tmp_path, monkeypatch, capsys):
     workbook = cli_workbook(tmp_path)
     cli.main(["run", str(workbook), "--url", sb.url])
     monkeypatch.setattr("sys.stdin", _Terminal("no\n"))
-    assert cli.main(["undo", str(workbook), "--url", sb.url]) == cli.EXIT_OK
+    assert cli.main(["undo", str(workbook), "--url", sb.url]) == cli.ExitStatus.OK
     assert "Remove the 2 logins" in capsys.readouterr().err
     assert sb.state.find_login("ava.k") is not None
     monkeypatch.setattr("sys.stdin", _Terminal("yes\n"))
-    assert cli.main(["undo", str(workbook), "--url", sb.url]) == cli.EXIT_OK
+    assert cli.main(["undo", str(workbook), "--url", sb.url]) == cli.ExitStatus.OK
     assert sb.state.find_login("ava.k") is None
     key = workbook_key_for(workbook)
     with Journal() as default_journal:

@@ -1,6 +1,6 @@
 """Reading a finished SIS import back: every row's outcome and its new login's id.
 
-Steps 4 and 5 of :mod:`core.sis_run`: each warning was mapped back to its row before;
+Steps 4 and 5 of :mod:`core.sis.method`: each warning was mapped back to its row before;
 those rows are Failed with Canvas's message in plain words, and a "taken" warning for
 a login the student already has is Already exists. Every other row is looked up (its
 student's logins, read with the run's pacing) so Canvas Login ID is filled in and undo
@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.canvas_errors import NotFound, describe_error
+from core.canvas.errors import NotFound, describe_error
 from core.model import CancelToken, RowResult, Status, login_key
-from core.paced import paced_each
 from core.plan import now_local
-from core.runner_ops import RowContext
-from core.sis_export import CsvRow, LoginsCsv
-from core.sis_warnings import is_taken, plain_warning
+from core.run.operations import RowContext
+from core.run.pacing import paced_each
+from core.sis.export import CsvRow, LoginsCsv
+from core.sis.import_warnings import is_taken, plain_warning
 
 __all__ = [
     "OTHER_PATTERN_ADVICE",
@@ -69,7 +69,7 @@ class ImportReadBack:
         """Give every row its outcome; True when stopped before every row had one.
 
         ``mapped`` holds the import's warnings by row index
-        (:func:`core.sis_warnings.map_warnings`); ``on_fresh(results, message)`` gets the
+        (:func:`core.sis.import_warnings.map_warnings`); ``on_fresh(results, message)`` gets the
         results as they settle.
         """
         started_at = _timestamp(final.get("created_at"))

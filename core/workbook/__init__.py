@@ -9,7 +9,7 @@ the work is done in ``workbook_read``, ``workbook_write``, ``workbook_csv`` and
 
 from __future__ import annotations
 
-from core.workbook_doc import (
+from core.workbook.doc import (
     HeaderNotFoundError,
     WorkbookDoc,
     WorkbookError,
@@ -17,15 +17,15 @@ from core.workbook_doc import (
     is_locked,
     lock_files,
 )
-from core.workbook_read import (
+from core.workbook.read import (
     NO_CACHED_VALUE,
     detect_columns,
     open_workbook,
     preview_rows,
     sheet_names,
 )
-from core.workbook_text import cell_text
-from core.workbook_write import check_save_target, save_workbook
+from core.workbook.text import cell_text
+from core.workbook.write import check_save_target, save_workbook
 
 __all__ = [
     "NO_CACHED_VALUE",

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from core.canvas_errors import (
+from core.canvas.errors import (
     CanvasConfigError,
     CanvasError,
     CertificateProblem,

@@ -2,10 +2,10 @@
 
 The steps (canvas-api.md, "SIS import of logins"):
 
-1. Update and Delete rows go through the API first (:func:`core.runner.execute`):
+1. Update and Delete rows go through the API first (:func:`core.run.engine.execute`):
    logins.csv only adds logins. Done first so the import is the run's last journal
    entry, which is the run "Undo last run" takes back.
-2. The Create rows become logins.csv (:mod:`core.sis_export`); rows an import cannot
+2. The Create rows become logins.csv (:mod:`core.sis.export`); rows an import cannot
    take are Invalid with the reason.
 3. The file goes to ``POST /accounts/:id/sis_imports``; the import is polled until a
    final state, reporting Canvas's percentage as progress.
@@ -22,7 +22,7 @@ The steps (canvas-api.md, "SIS import of logins"):
    already there before the import is Already exists, never Created, so undo leaves
    it alone.
 
-The outcomes of step 4 and the look-ups of step 5 (the read-back) live in :mod:`core.sis_readback`.
+The outcomes of step 4 and the look-ups of step 5 (the read-back) live in :mod:`core.sis.readback`.
 
 The journal records the run with method ``sis-import`` and the SIS import id, and
 every row as sent before the upload and answered after, exactly like an API run.
@@ -33,37 +33,32 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import Counter
-from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from core.canvas_errors import (
-    CanvasError,
-    PermissionDenied,
-)
-from core.model import Action, CancelToken, Progress, ProgressCallback, RowResult, Status
-from core.pacing import AdaptiveLimiter, Backoff, Cancelled, RetryPolicy
+from core.canvas.errors import CanvasError, PermissionDenied
+from core.model import Action, CancelToken, ProgressCallback, RowResult, RunMethod, Status
 from core.plan import Plan, now_local
-from core.runner import (
-    CanvasUnavailable,
+from core.run.api import ApiRows, execute
+from core.run.engine import (
+    LOGINS_PERMISSION,
+    LOGINS_REFUSAL,
+    Reporter,
     RunOptions,
+    RunSession,
     RunSummary,
-    execute,
-    require_permission,
-    summarise,
+    run_strategy,
 )
-from core.runner_ops import RowContext, StopRun
-from core.sis_export import DEFAULT_LOGIN_SIS_PATTERN, LoginsCsv, build_logins_csv
-from core.sis_readback import UPDATED_BY_IMPORT, ImportReadBack
-from core.sis_warnings import (
-    ImportWarning,
-    map_warnings,
-    parse_errors_csv,
-)
+from core.run.pacing import Cancelled, StopRun
+from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, LoginsCsv, build_logins_csv
+from core.sis.import_warnings import ImportWarning, map_warnings, parse_errors_csv
+from core.sis.readback import UPDATED_BY_IMPORT, ImportReadBack
+
+if TYPE_CHECKING:
+    from core.canvas.protocol import CanvasApi
+    from core.journal import Journal
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 __all__ = [
     "API_METHOD",
@@ -78,8 +73,8 @@ __all__ = [
     "run_by_import",
 ]
 
-API_METHOD = "api"
-IMPORT_METHOD = "sis-import"
+API_METHOD = RunMethod.API
+IMPORT_METHOD = RunMethod.SIS_IMPORT
 #: The account right a SIS import needs.
 IMPORT_PERMISSION = "import_sis"
 #: From this many logins to create, an import is quicker than one call per row.
@@ -127,29 +122,6 @@ class ImportSettings:
 # --- the run ------------------------------------------------------------------------------
 
 
-class _Reporter:
-    """Progress for the whole run: API rows, the import's percentage, the read-back."""
-
-    def __init__(self, progress: ProgressCallback | None, total: int) -> None:
-        self.progress = progress
-        self.total = total
-        self.done = 0
-        self.results: list[RowResult] = []
-
-    def add(self, fresh: list[RowResult], message: str = "", done: int | None = None) -> None:
-        self.results.extend(fresh)
-        self.done = self.done + len(fresh) if done is None else done
-        self._send(fresh, self.done, message)
-
-    def note(self, done: int, message: str, fresh: list[RowResult] | None = None) -> None:
-        self._send(list(fresh or []), min(self.total, done), message)
-
-    def _send(self, fresh: list[RowResult], done: int, message: str) -> None:
-        if self.progress is not None:
-            counts = dict(Counter(r.status for r in self.results))
-            self.progress(Progress(done, self.total, counts, list(fresh), message))
-
-
 IMPORT_REFUSAL = (
     "Your Canvas token may not import SIS data on this account, which the SIS import "
     'method needs. Use the API method, or a token of an administrator with the "import SIS '
@@ -157,20 +129,52 @@ IMPORT_REFUSAL = (
 )
 
 
+class SisImport:
+    """The run strategy: Update and Delete rows by the API, then the Create rows as one import."""
+
+    def __init__(self, plan: Plan, settings: ImportSettings) -> None:
+        self.plan = plan
+        self.settings = settings
+        creates = [op for op in plan.operations if op.action is Action.CREATE]
+        self.others = [op for op in plan.operations if op.action is not Action.CREATE]
+        self.built = build_logins_csv(creates, settings.login_sis_pattern)
+        self.total = len(plan.operations) + len(plan.invalid)
+
+    def opening(self, session: RunSession) -> None:
+        session.report.add([*self.plan.invalid, *self.built.left_out])
+        session.open(need_account=True)
+        if self.built.rows:
+            session.require(IMPORT_PERMISSION, IMPORT_REFUSAL)
+        if self.others:
+            session.require(LOGINS_PERMISSION, LOGINS_REFUSAL)
+
+    def run(self, session: RunSession) -> bool:
+        if self.others:
+            with session.journal_run(RunMethod.API):
+                if ApiRows(Plan(operations=self.others)).send(session):
+                    return True
+        if not self.built.rows:
+            return session.cancel.cancelled
+        if session.cancel.cancelled:
+            return True
+        with session.journal_run(RunMethod.SIS_IMPORT):
+            return _ImportRun(session, self.settings).run(self.built)
+
+
 def run_by_import(
     plan: Plan,
-    client: Any,
+    client: CanvasApi,
     options: RunOptions,
     *,
     settings: ImportSettings | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-    journal: Any = None,
+    journal: Journal | None = None,
     workbook_key: str = "",
 ) -> RunSummary:
-    """Like :func:`core.runner.execute`, with the Create rows sent as one SIS import.
+    """Like :func:`core.run.api.execute`, with the Create rows sent as one SIS import.
 
-    Raises :class:`CanvasUnavailable` (with the rows finished so far) when the run
+    Raises :class:`~core.run.engine.CanvasUnavailable` (with the rows finished so far) when the run
     cannot go on. A dry run is the API method's dry run (it only reads).
     """
     if options.dry_run:
@@ -183,140 +187,47 @@ def run_by_import(
             journal=journal,
             workbook_key=workbook_key,
         )
-    settings = settings or ImportSettings()
-    cancel = cancel or CancelToken()
-    started = time.monotonic()
-    creates = [op for op in plan.operations if op.action is Action.CREATE]
-    others = [op for op in plan.operations if op.action is not Action.CREATE]
-    built = build_logins_csv(creates, settings.login_sis_pattern)
-    report = _Reporter(progress, len(plan.operations) + len(plan.invalid))
-    report.add([*plan.invalid, *built.left_out])
-    try:
-        account_id = options.account_id
-        if account_id is None:
-            account_id = client.default_root_account_id()
-        if built.rows and options.check_permission:
-            require_permission(client, account_id, IMPORT_PERMISSION, IMPORT_REFUSAL)
-    except CanvasError as exc:
-        raise CanvasUnavailable(exc, summarise(report.results, started, False)) from exc
-    options = replace(options, account_id=account_id)
-
-    if others:
-        base = report.done
-
-        def api_progress(p: Progress) -> None:
-            report.results.extend(p.results)
-            report.done = base + p.done
-            report.note(report.done, p.message, p.results)
-
-        try:
-            api = execute(
-                Plan(operations=others),
-                client,
-                options,
-                progress=api_progress,
-                cancel=cancel,
-                journal=journal,
-                workbook_key=workbook_key,
-            )
-        except CanvasUnavailable as exc:
-            _merge(report, exc.summary.results)
-            raise CanvasUnavailable(exc.error, summarise(report.results, started, True)) from exc
-        _merge(report, api.results)
-        if api.cancelled:
-            return summarise(report.results, started, True)
-    if not built.rows:
-        return summarise(report.results, started, cancel.cancelled)
-    if cancel.cancelled:
-        return summarise(report.results, started, True)
-    runner = _ImportRun(client, account_id, options, settings, cancel, journal, workbook_key)
-    try:
-        cancelled = runner.run(built, report)
-    except StopRun as exc:
-        raise CanvasUnavailable(exc.error, summarise(report.results, started, True)) from exc
-    return summarise(report.results, started, cancelled)
+    return run_strategy(
+        SisImport(plan, settings or ImportSettings()),
+        client,
+        options,
+        progress=progress,
+        cancel=cancel,
+        journal=journal,
+        workbook_key=workbook_key,
+    )
 
 
-def _merge(report: _Reporter, results: list[RowResult]) -> None:
-    """Add the API part's results that progress did not already bring."""
-    have = {(r.row, r.status) for r in report.results}
-    report.results.extend(r for r in results if (r.row, r.status) not in have)
-
-
-@dataclass
 class _ImportRun:
-    client: Any
-    account_id: int | str
-    options: RunOptions
-    settings: ImportSettings
-    cancel: CancelToken
-    journal: Any
-    workbook_key: str
-    ctx: RowContext = field(init=False)
-    #: The progress bar: the import fills the first half of its rows, reading back the rest.
-    _base: int = field(init=False, default=0)
-    _count: int = field(init=False, default=0)
-    _settled: int = field(init=False, default=0)
-    run_id: int | None = field(init=False, default=None)
-    maybe_sent: frozenset[tuple[str, ...]] = field(init=False, default=frozenset())
+    """Send the file, wait for Canvas, read back: the import part of one run."""
 
-    def __post_init__(self) -> None:
-        concurrency = max(1, self.options.concurrency)
-        self.ctx = RowContext(
-            client=self.client,
-            account_id=self.account_id,
-            limiter=AdaptiveLimiter(ceiling=concurrency, start=min(4, concurrency)),
-            policy=RetryPolicy(),
-            backoff=Backoff(
-                base=self.options.backoff_base,
-                cap=self.options.backoff_cap,
-                max_attempts=max(1, self.options.retries + 1),
-            ),
-            cancel=self.cancel,
-        )
+    def __init__(self, session: RunSession, settings: ImportSettings) -> None:
+        self.session = session
+        self.settings = settings
+        self.client = session.client
+        self.account_id = session.account_id
+        self.ctx = session.ctx
+        self.cancel = session.stop
+        #: The progress bar: the import fills the first half of its rows, reading back the rest.
+        self._base = 0
+        self._count = 0
+        self._settled = 0
 
     # --- journal ----------------------------------------------------------------------
     def _record(self, built: LoginsCsv, results: list[RowResult]) -> None:
-        if self.run_id is None:
-            return
         by_row = {row.row: row for row in built.rows}
         for result in results:
             op = by_row[result.row].operation
-            if op is None:
-                continue
-            try:
-                self.journal.record_result(self.run_id, op.identity, result, Action.CREATE.value)
-            except Exception:
-                log.exception("the journal could not record a result")
+            if op is not None:
+                self.session.record_result(op.identity, result, Action.CREATE.value)
 
     # --- the steps --------------------------------------------------------------------
-    def run(self, built: LoginsCsv, report: _Reporter) -> bool:
+    def run(self, built: LoginsCsv) -> bool:
         """Send, wait, read back; True when stopped before every row had its outcome."""
-        journal = self.journal
-        if journal is not None:
-            self.maybe_sent = frozenset(journal.unanswered_identities(self.workbook_key))
-            self.run_id = journal.start_run(
-                self.workbook_key,
-                url=self.client.base_url,
-                account_id=self.account_id,
-                method=IMPORT_METHOD,
-            )
-        try:
-            return self._run(built, report)
-        finally:
-            if self.run_id is not None:
-                try:
-                    journal.finish_run(self.run_id)
-                except Exception:
-                    log.exception("the journal could not close the run")
-
-    def _run(self, built: LoginsCsv, report: _Reporter) -> bool:
-        if self.run_id is not None:
-            for row in built.rows:
-                if row.operation is not None:
-                    self.journal.record_sent(
-                        self.run_id, row.operation.identity, Action.CREATE.value
-                    )
+        report = self.session.report
+        for row in built.rows:
+            if row.operation is not None:
+                self.session.record_sent(row.operation.identity, Action.CREATE.value)
         base = self._base = report.done
         count = self._count = len(built.rows)
         report.note(base, f"Sending {count} login(s) to Canvas as one SIS import…")
@@ -346,8 +257,9 @@ class _ImportRun:
             return False
         import_id = status.get("id")
         log.info("SIS import %s sent with %d login(s)", import_id, count)
-        if self.run_id is not None and import_id is not None:
-            self.journal.set_sis_import_id(self.run_id, import_id)
+        journal, run_id = self.session.journal, self.session.run_id
+        if journal is not None and run_id is not None and import_id is not None:
+            journal.set_sis_import_id(run_id, import_id)
         final = self._wait(import_id, status, report, base, count)
         if final is None:
             report.note(
@@ -364,7 +276,9 @@ class _ImportRun:
         mapped, unmapped = map_warnings(built, warnings)
         for warning in unmapped:
             log.info("SIS import %s: warning for no row: %s", import_id, warning.message)
-        readback = ImportReadBack(self.ctx, self.options.concurrency, self.cancel, self.maybe_sent)
+        readback = ImportReadBack(
+            self.ctx, self.session.concurrency, self.cancel, self.session.maybe_sent
+        )
         return readback.settle(
             built,
             final,
@@ -373,7 +287,7 @@ class _ImportRun:
         )
 
     def _wait(
-        self, import_id: Any, status: dict, report: _Reporter, base: int, count: int
+        self, import_id: Any, status: dict, report: Reporter, base: int, count: int
     ) -> dict | None:
         delay = self.settings.poll_first
         started = time.monotonic()
@@ -437,14 +351,14 @@ class _ImportRun:
             return "Canvas could not import the file: " + "; ".join(texts[:3])
         return "Canvas could not import the file (the SIS import failed)"
 
-    def _fail_all(self, built: LoginsCsv, report: _Reporter, words: str) -> None:
+    def _fail_all(self, built: LoginsCsv, report: Reporter, words: str) -> None:
         stamp = now_local()
         text = words.rstrip(".") + "."
         results = [RowResult(row.row, Status.FAILED, text, "", stamp) for row in built.rows]
         self._record(built, results)
         self._add(report, results)
 
-    def _add(self, report: _Reporter, fresh: list[RowResult], message: str = "") -> None:
+    def _add(self, report: Reporter, fresh: list[RowResult], message: str = "") -> None:
         self._settled += len(fresh)
         half = self._count // 2
         rest = self._count - half
@@ -452,7 +366,7 @@ class _ImportRun:
         report.add(fresh, message, done)
 
     def _settle_rows(
-        self, built: LoginsCsv, report: _Reporter, fresh: list[RowResult], message: str
+        self, built: LoginsCsv, report: Reporter, fresh: list[RowResult], message: str
     ) -> None:
         self._record(built, fresh)
         self._add(report, fresh, message)

@@ -1,6 +1,6 @@
 """The opened workbook, the errors the workbook code raises, and the lock check.
 
-Shared by :mod:`core.workbook_read` and :mod:`core.workbook_write`; everyone else
+Shared by :mod:`core.workbook.read` and :mod:`core.workbook.write`; everyone else
 imports these names from :mod:`core.workbook`.
 """
 

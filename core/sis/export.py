@@ -12,7 +12,7 @@ The same file is used two ways:
 - exported for an admin to upload by hand: then every cell that Excel would read as
   a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
   gets a leading ``'``, so opening the file in Excel runs nothing;
-- sent straight to Canvas by :mod:`core.sis_run`: then the values go exactly as
+- sent straight to Canvas by :mod:`core.sis.method`: then the values go exactly as
   typed (``protect=False``), since Canvas reads the file as data and a ``'`` would
   become part of the password or login name.
 """
@@ -43,7 +43,6 @@ __all__ = [
     "PatternError",
     "build_logins_csv",
     "check_pattern",
-    "cmd_export_sis",
     "export_logins_csv",
     "login_sis_id_from",
     "protect_cell",
@@ -341,44 +340,3 @@ def export_logins_csv(
         not_create=sum(1 for op in plan.operations if op.action is not Action.CREATE),
         already_done=plan.skipped_done,
     )
-
-
-def cmd_export_sis(args: Any, out: TextIO, err: TextIO, cli: Any = None) -> int:
-    """``canvas-logins-cli export-sis WORKBOOK --output logins.csv`` (see core.cli)."""
-    if cli is None:  # the command line passes itself (it may run as __main__)
-        from core import cli
-
-    try:
-        pattern = check_pattern(args.login_sis_pattern or DEFAULT_LOGIN_SIS_PATTERN)
-    except PatternError as exc:
-        raise cli.UsageProblem(str(exc)) from None
-    doc = cli._open(args.workbook, args.sheet)
-    table = doc.table
-    try:
-        result = export_logins_csv(
-            table,
-            args.output,
-            pattern=pattern,
-            min_password_length=args.min_password_length or 8,
-        )
-    except OSError as exc:
-        raise cli.UsageProblem(f"Could not write '{args.output}': {exc.strerror or exc}") from None
-    for left in result.left_out:
-        print(f"row {table.rows[left.row].sheet_row}: left out: {left.message}", file=out)
-    for row, column in result.protected:
-        print(
-            f"row {table.rows[row].sheet_row}, {column}: starts like a spreadsheet formula, "
-            "so it has a ' in front in the file (Canvas will get the ' too; check it)",
-            file=err,
-        )
-    extra = []
-    if result.not_create:
-        extra.append(f"{result.not_create} update or removal row(s) are not part of an import")
-    if result.already_done:
-        extra.append(f"{result.already_done} row(s) already done")
-    print(
-        f"Wrote {result.written} login(s) to {result.path}; {len(result.left_out)} row(s) "
-        "left out" + (f"; {'; '.join(extra)}" if extra else "") + ".",
-        file=out,
-    )
-    return cli.EXIT_ROWS_FAILED if result.left_out else cli.EXIT_OK

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from core.model import login_key
-from core.sis_export import CsvRow, LoginsCsv
+from core.sis.export import CsvRow, LoginsCsv
 
 __all__ = ["ImportWarning", "is_taken", "map_warnings", "parse_errors_csv", "plain_warning"]
 

@@ -1,4 +1,5 @@
-"""How fast to talk to Canvas: an adaptive concurrency limit, back-off, and safe retries.
+"""How fast to talk to Canvas: an adaptive concurrency limit, back-off, safe retries, and a
+paced pool for per-row work.
 
 Pure logic (no HTTP here), so it is tested without a server. The runner wraps every
 Canvas call in :func:`call_with_retries`, which holds a slot of the
@@ -8,15 +9,17 @@ and retries the errors that are safe to retry.
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from core.canvas_errors import (
+from core.canvas.errors import (
     Cancelled,
     CanvasError,
     ConnectionFailed,
@@ -25,6 +28,7 @@ from core.canvas_errors import (
     Throttled,
     TimedOut,
 )
+from core.model import CancelToken, RowResult
 
 __all__ = [
     "AdaptiveLimiter",
@@ -32,10 +36,22 @@ __all__ = [
     "Cancelled",
     "RateInfo",
     "RetryPolicy",
+    "StopRun",
     "call_with_retries",
+    "paced_each",
 ]
 
+log = logging.getLogger(__name__)
+
 T = TypeVar("T")
+
+
+class StopRun(Exception):
+    """The whole run must stop (token refused, Canvas unreachable, wrong account)."""
+
+    def __init__(self, error: CanvasError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class CancelLike(Protocol):
@@ -296,3 +312,73 @@ def call_with_retries(
         if limiter is not None:
             limiter.release(rate_of() if rate_of is not None else None, throttled=False)
         return result
+
+
+def paced_each(
+    items: list[T],
+    fn: Callable[[T], RowResult | None],
+    *,
+    concurrency: int,
+    cancel: CancelToken,
+    on_fresh: Callable[[list[RowResult]], None],
+    on_error: Callable[[T, BaseException], RowResult],
+) -> bool:
+    """``fn`` over ``items`` on a pool of ``concurrency`` threads, results as they come.
+
+    Every strategy of the run engine (:mod:`core.run.engine`) runs its rows through here.
+    ``fn`` runs on a worker thread and makes its Canvas calls through a
+    :class:`~core.run.operations.RowContext` (the limiter paces them). ``on_fresh`` gets
+    each batch of results on this thread. An unexpected error becomes ``on_error``'s
+    result. ``cancel`` is the run's own token (the session's ``stop``): a
+    :class:`StopRun` sets it, so nothing new starts and calls waiting for the limiter
+    give up, and is raised once the calls in flight are done. Returns True when
+    cancelled before every item had its result.
+    """
+    stop_error: StopRun | None = None
+    finished = 0
+
+    def work(item: T) -> RowResult | None:
+        if cancel.cancelled:
+            return None
+        try:
+            return fn(item)
+        except Cancelled:
+            return None
+        except StopRun:
+            cancel.cancel()
+            raise
+        except Exception as exc:
+            if not isinstance(exc, CanvasError):
+                log.exception("unexpected error on one row")
+            return on_error(item, exc)
+
+    with ThreadPoolExecutor(
+        max_workers=max(1, concurrency), thread_name_prefix="canvas-row"
+    ) as pool:
+        pending: set[Future] = {pool.submit(work, item) for item in items}
+        while pending:
+            try:
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:  # Ctrl+C outside the command line's own handler
+                cancel.cancel()
+                continue
+            fresh: list[RowResult] = []
+            for future in done:
+                if future.cancelled():
+                    continue
+                try:
+                    result = future.result()
+                except StopRun as exc:
+                    stop_error = stop_error or exc
+                    continue
+                if result is not None:
+                    fresh.append(result)
+            if cancel.cancelled:
+                for future in pending:
+                    future.cancel()
+            if fresh:
+                finished += len(fresh)
+                on_fresh(fresh)
+    if stop_error is not None:
+        raise stop_error
+    return cancel.cancelled and finished < len(items)

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from core.workbook_doc import CsvSource, WorkbookError
+from core.workbook.doc import CsvSource, WorkbookError
 
 DELIMITERS = (",", ";", "\t")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")

@@ -2,7 +2,7 @@
 
 Every request goes through :meth:`CanvasClient._send`, which reads the throttle
 headers of every answer (handing them to ``observer``), turns failures into the typed
-errors of :mod:`core.canvas_errors`, and never lets the token reach a message, a log
+errors of :mod:`core.canvas.errors`, and never lets the token reach a message, a log
 line or a repr. See ``canvas-api.md`` for the Canvas behaviour this relies on.
 """
 
@@ -20,7 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 import core
-from core.canvas_errors import (
+from core.canvas.errors import (
     AccountChoiceNeeded,
     CanvasConfigError,
     CanvasError,
@@ -30,7 +30,7 @@ from core.canvas_errors import (
     error_from_answer,
     register_secret,
 )
-from core.canvas_transport import (
+from core.canvas.transport import (
     BearerAuth,
     NoCookies,
     connection_error,

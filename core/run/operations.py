@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from core.canvas_errors import (
+from core.canvas.errors import (
     CanvasError,
     ConnectionFailed,
     LastLogin,
@@ -33,8 +33,8 @@ from core.canvas_errors import (
     TokenRefused,
 )
 from core.model import Action, RowResult, Status, login_key
-from core.pacing import AdaptiveLimiter, Backoff, RetryPolicy, call_with_retries
 from core.plan import Operation, now_local
+from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, StopRun, call_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +52,6 @@ SIS_PERMISSION_MESSAGE = (
     'Setting a Login SIS ID or Integration ID needs the "manage SIS" right in Canvas, '
     "which your token does not have. Leave those cells empty or ask a Canvas administrator"
 )
-
-
-class StopRun(Exception):
-    """The whole run must stop (token refused, Canvas unreachable, wrong account)."""
-
-    def __init__(self, error: CanvasError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 @dataclass

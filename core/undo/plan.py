@@ -6,7 +6,7 @@ table rows that still say Created with that same Canvas Login ID. A workbook tha
 no run in this computer's journal falls back to its own columns: the Created rows
 with a Canvas Login ID whose Processed At belongs to the latest burst of work (no gap
 longer than :data:`RUN_GAP` between two rows). The plan also says whether Canvas's
-restore of a SIS import would touch only those logins (:mod:`core.undo_run` uses it).
+restore of a SIS import would touch only those logins (:mod:`core.undo.method` uses it).
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.journal import RunRecord
-from core.model import Status, Table
-from core.sis_run import API_METHOD, IMPORT_METHOD, UPDATED_BY_IMPORT
+from core.model import RunMethod, Status, Table
+from core.sis.readback import UPDATED_BY_IMPORT
 
 __all__ = ["RUN_GAP", "UNDO_METHOD", "UndoPlan", "UndoTarget", "plan_undo"]
 
-_UNDOABLE = frozenset({API_METHOD, IMPORT_METHOD})
+_UNDOABLE = frozenset({RunMethod.API, RunMethod.SIS_IMPORT})
 #: The journal's method for an undo run.
-UNDO_METHOD = "undo"
+UNDO_METHOD = RunMethod.UNDO
 #: Rows processed further apart than this belong to different runs (workbook fallback).
 RUN_GAP = timedelta(minutes=15)
 
@@ -64,7 +64,9 @@ class UndoPlan:
 
     def words(self) -> str:
         """``Remove the 12 logins that the last run (by SIS import, 2025-...) created``."""
-        how = {IMPORT_METHOD: "by SIS import", API_METHOD: "by the API"}.get(self.method, "")
+        how = {RunMethod.SIS_IMPORT: "by SIS import", RunMethod.API: "by the API"}.get(
+            self.method, ""
+        )
         when = self.run.started[:16].replace("T", " ") if self.run is not None else ""
         detail = ", ".join(part for part in (how, f"started {when}" if when else "") if part)
         noun = "login" if self.count == 1 else "logins"
@@ -159,7 +161,7 @@ def plan_undo(table: Table, journal: Any = None, workbook_key: str = "") -> Undo
         for entry in entries
     )
     plan.restore_possible = (
-        run.method == IMPORT_METHOD
+        run.method == RunMethod.SIS_IMPORT
         and bool(run.sis_import_id)
         and not touched_others
         and len(plan.targets) == len(created)

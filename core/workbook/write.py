@@ -27,8 +27,8 @@ from openpyxl.utils import column_index_from_string, get_column_letter, range_bo
 from openpyxl.utils.datetime import to_excel
 
 from core.model import OUTPUT_ROLES, Role
-from core.workbook_csv import render_csv
-from core.workbook_doc import (
+from core.workbook.csv_io import render_csv
+from core.workbook.doc import (
     WorkbookDoc,
     WorkbookError,
     WorkbookLockedError,

@@ -19,10 +19,10 @@ from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.datetime import from_excel
 
 from core.model import OUTPUT_ROLES, STUDENT_ROLES, Role, Row, Table, role_for_header
-from core.workbook_csv import read_csv
-from core.workbook_doc import HeaderNotFoundError, WorkbookDoc, WorkbookError, kind_for
-from core.workbook_formulas import CachedValues, read_cached_values
-from core.workbook_text import cell_text
+from core.workbook.csv_io import read_csv
+from core.workbook.doc import HeaderNotFoundError, WorkbookDoc, WorkbookError, kind_for
+from core.workbook.formulas import CachedValues, read_cached_values
+from core.workbook.text import cell_text
 
 HEADER_SCAN_ROWS = 10
 STUDENT_COLUMN_WORDS = "a student column (Canvas User ID, SIS User ID or Current Login)"

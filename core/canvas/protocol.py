@@ -1,0 +1,73 @@
+"""What the rest of the app needs of a Canvas client, as a type.
+
+:class:`~core.canvas.client.CanvasClient` is the one real implementation; tests of the
+pieces hand the run engine small fakes that keep to this shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from core.canvas.errors import RateInfo
+
+
+class CanvasApi(Protocol):
+    """The Canvas calls the run engine, the checks and undo make."""
+
+    base_url: str
+
+    @property
+    def last_rate(self) -> RateInfo | None: ...
+
+    def close(self) -> None: ...
+
+    def whoami(self) -> dict: ...
+
+    def default_root_account_id(self) -> int: ...
+
+    def permissions(self, account_id: int | str, names: Iterable[str]) -> dict[str, bool]: ...
+
+    def providers(self, account_id: int | str) -> list[dict]: ...
+
+    def get_user(self, user_ref: str) -> dict: ...
+
+    def list_logins(self, user_ref: str, *, per_page: int = 100) -> list[dict]: ...
+
+    def create_login(
+        self,
+        account_id: int | str,
+        user_ref: str,
+        unique_id: str,
+        *,
+        password: str | None = None,
+        sis_user_id: str | None = None,
+        integration_id: str | None = None,
+        provider: str | int | None = None,
+        declared_user_type: str | None = None,
+    ) -> dict: ...
+
+    def edit_login(
+        self,
+        account_id: int | str,
+        login_id: int | str,
+        *,
+        unique_id: str | None = None,
+        password: str | None = None,
+        sis_user_id: str | None = None,
+        integration_id: str | None = None,
+        provider: str | int | None = None,
+        workflow_state: str | None = None,
+    ) -> dict: ...
+
+    def delete_login(self, user_ref: str, login_id: int | str) -> dict: ...
+
+    def sis_import(
+        self, account_id: int | str, csv_bytes: bytes, *, filename: str = "logins.csv"
+    ) -> dict: ...
+
+    def sis_import_status(self, account_id: int | str, import_id: int | str) -> dict: ...
+
+    def sis_restore_states(self, account_id: int | str, import_id: int | str) -> dict: ...
+
+    def get_url(self, url: str) -> Any: ...

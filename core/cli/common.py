@@ -1,0 +1,319 @@
+"""What the commands share: opening the workbook, the connection, progress, Ctrl+C, words.
+
+It never asks a question and never prints a token or a password. Progress goes to
+stderr as one updating line when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from core.canvas.client import CanvasClient
+from core.canvas.errors import (
+    AccountChoiceNeeded,
+    CanvasConfigError,
+    CanvasError,
+    NotRootAccount,
+    describe_error,
+)
+from core.canvas.transport import normalise_base_url
+from core.cli.status import ExitStatus, UsageProblem
+from core.journal import Journal
+from core.logs import TOKEN_ENV
+from core.model import (
+    DEFAULT_CONCURRENCY,
+    MIN_PASSWORD_LENGTH,
+    CancelToken,
+    Finding,
+    Progress,
+    Severity,
+    Status,
+    Table,
+)
+from core.run.engine import CanvasUnavailable, RunSummary
+from core.run.pacing import read_with_retries
+from core.workbook import WorkbookError, WorkbookLockedError
+from core.workflow import RunOutcome, Workflow
+
+log = logging.getLogger("core.cli")
+
+
+# --- argument types -----------------------------------------------------------------------
+
+
+def _number(convert: type, low: float, high: float | None, what: str):
+    """An argparse type: ``convert`` the text and keep it within ``low``..``high``."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what}") from None
+        if value < low or (high is not None and value > high):
+            limit = f"between {low} and {high}" if high is not None else f"{low} or more"
+            raise argparse.ArgumentTypeError(f"must be {limit}")
+        return value
+
+    return parse
+
+
+positive = _number(int, 1, None, "a whole number")
+port_number = _number(int, 0, 65535, "a port number")
+share = _number(float, 0, 1, "a number")
+seconds = _number(float, 0, None, "a number of seconds")
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--url``, ``--account``, ``--profile``: where the command talks to Canvas."""
+    parser.add_argument("--url", metavar="URL", help="the Canvas address, https://...")
+    parser.add_argument("--account", type=positive, metavar="ID", help="root account id")
+    parser.add_argument("--profile", metavar="NAME", help="use a profile saved in the app")
+
+
+# --- the workbook -------------------------------------------------------------------------
+
+
+def open_workflow(path_text: str, sheet: str | None, journal: Journal | None) -> Workflow:
+    """The workbook named on the command line; UsageProblem (exit 2) when unreadable."""
+    path = Path(path_text).expanduser()
+    if not path.exists():
+        raise UsageProblem(f"There is no file '{path_text}'.")
+    try:
+        return Workflow.open(path, sheet, journal=journal)
+    except WorkbookError as exc:
+        raise UsageProblem(exc.message) from None
+    except OSError as exc:
+        raise UsageProblem(f"Could not read '{path.name}': {exc.strerror or exc}") from None
+
+
+def _column_name(table: Table, finding: Finding) -> str:
+    if finding.column is not None and finding.column < len(table.headers):
+        return str(table.headers[finding.column]).strip() or (
+            finding.role.value if finding.role else f"column {finding.column + 1}"
+        )
+    return finding.role.value if finding.role else ""
+
+
+def finding_line(table: Table, finding: Finding) -> str:
+    """``row N, COLUMN: message`` with the sheet row and the column's header text."""
+    where = f"row {table.rows[finding.row].sheet_row}"
+    column = _column_name(table, finding)
+    if column:
+        where += f", {column}"
+    text = finding.message
+    if finding.severity is Severity.WARNING:
+        text += " (warning)"
+    return f"{where}: {text}"
+
+
+def print_problem_rows(table: Table, summary: RunSummary, out: TextIO, *statuses: Status) -> None:
+    """``row N: Failed: message`` for each result with one of ``statuses``."""
+    for result in summary.results:
+        if result.status in statuses:
+            sheet_row = table.rows[result.row].sheet_row
+            print(f"row {sheet_row}: {result.status.value}: {result.message}", file=out)
+
+
+# --- the connection -----------------------------------------------------------------------
+
+
+@dataclass
+class Connection:
+    url: str
+    token: str
+    account_id: int | None
+    concurrency: int
+    min_password_length: int
+
+
+def connection_from(args: argparse.Namespace) -> Connection:
+    """URL, token and settings from the arguments, the environment or a saved profile."""
+    url, token = args.url, os.environ.get(TOKEN_ENV, "").strip()
+    account_id, concurrency, min_length = args.account, args.concurrency, args.min_password_length
+    if args.profile:
+        profile, profile_token = _profile(args.profile)
+        url = url or profile.url
+        token = token or profile_token
+        account_id = account_id or profile.account_id
+        concurrency = concurrency or profile.concurrency
+        min_length = min_length or profile.min_password_length
+    if not url:
+        raise UsageProblem(
+            "Give the Canvas address with --url (for example --url https://school.instructure.com)."
+        )
+    if not token:
+        raise UsageProblem(
+            f"No Canvas access token: set the {TOKEN_ENV} environment variable (or use "
+            "--profile with a profile saved in the app)."
+        )
+    try:
+        normalise_base_url(url)
+    except CanvasConfigError as exc:
+        raise UsageProblem(exc.message) from None
+    return Connection(
+        url,
+        token,
+        account_id,
+        concurrency or DEFAULT_CONCURRENCY,
+        min_length or MIN_PASSWORD_LENGTH,
+    )
+
+
+def _profile(name: str) -> tuple:
+    """A profile saved by the app (core.profiles) and its token (core.credentials)."""
+    from core import credentials, profiles
+
+    profile = profiles.ProfileStore().get(name)
+    if profile is None:
+        raise UsageProblem(f"There is no saved profile named '{name}'.")
+    return profile, (credentials.get_token(name) or "").strip()
+
+
+@dataclass
+class Connected:
+    client: CanvasClient
+    account_id: int | None
+    #: Authentication provider id -> type, or None when they could not be read.
+    provider_types: dict[str, str] | None
+
+
+def connect(conn: Connection) -> Connected:
+    """The client, the account and its sign-in methods.
+
+    Raises CanvasError (exit 3) when Canvas cannot be reached or refuses the token, and
+    UsageProblem when the account must be named.
+    """
+    client = CanvasClient(conn.url, conn.token, pool_size=max(16, conn.concurrency + 2))
+    try:
+        read_with_retries(client.whoami)
+        account_id = conn.account_id
+        if account_id is None:
+            account_id = read_with_retries(client.default_root_account_id)
+    except AccountChoiceNeeded as exc:
+        client.close()
+        raise UsageProblem(f"{exc.message} Give it with --account ID.") from None
+    except CanvasConfigError as exc:
+        client.close()
+        raise UsageProblem(exc.message) from None
+    except BaseException:
+        client.close()
+        raise
+    provider_types: dict[str, str] | None = None
+    try:
+        provider_types = {
+            str(p.get("id")): str(p.get("auth_type") or "")
+            for p in read_with_retries(lambda: client.providers(account_id))
+        }
+    except CanvasError as exc:
+        log.info("sign-in methods not read: %s", exc.message)
+    return Connected(client, account_id, provider_types)
+
+
+# --- while it runs ------------------------------------------------------------------------
+
+
+class ProgressLine:
+    """One updating line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.enabled = bool(getattr(err, "isatty", lambda: False)())
+        self.shown = False
+
+    def __call__(self, progress: Progress) -> None:
+        if not self.enabled:
+            return
+        failed = progress.counts.get(Status.FAILED, 0)
+        text = f"\r{progress.done}/{progress.total} rows sent, {failed} failed"
+        self.err.write(text.ljust(60))
+        self.err.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.err.write("\n")
+            self.err.flush()
+            self.shown = False
+
+
+@contextlib.contextmanager
+def ctrl_c_cancels(cancel: CancelToken) -> Iterator[None]:
+    """The first Ctrl+C asks the run to stop (in-flight calls finish); a second one aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# --- how it ended -------------------------------------------------------------------------
+
+
+def exit_status(outcome: RunOutcome) -> ExitStatus:
+    stopped, summary = outcome.stopped, outcome.summary
+    if stopped is not None:
+        # A wrong --account is the caller's to fix (usage), not Canvas being unreachable.
+        wrong_account = isinstance(stopped.error, NotRootAccount | CanvasConfigError)
+        return ExitStatus.USAGE if wrong_account else ExitStatus.CANVAS
+    if summary.cancelled:
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.ROWS_FAILED if summary.has_problems else ExitStatus.OK
+
+
+def stopped_message(stopped: CanvasUnavailable) -> str:
+    done = sum(1 for r in stopped.summary.results if r.status is not Status.INVALID)
+    if done:
+        return (
+            f"{stopped.message} The run stopped; the {done} row(s) finished before are "
+            "saved. Run again to finish the rest."
+        )
+    return f"{stopped.message} Nothing was changed."
+
+
+def not_saved_message(reason: str, journal: Journal, *, locked: bool = True) -> str:
+    what_next = (
+        "When it is closed, run the same command again"
+        if locked
+        else "Run the command again with --output and a file name you can save to"
+    )
+    return (
+        f"The results could not be saved into the workbook: {reason} They are kept in the "
+        f"journal ({journal.path}). {what_next}: the results are put into the workbook "
+        "without sending anything to Canvas again."
+    )
+
+
+def save_results(workflow: Workflow, output: str | None, err: TextIO) -> bool:
+    """Save the workbook; False (with the words that say what now) when it could not."""
+    assert workflow.journal is not None
+    try:
+        saved = workflow.save(output)
+    except WorkbookError as exc:
+        locked = isinstance(exc, WorkbookLockedError)
+        print(not_saved_message(exc.message, workflow.journal, locked=locked), file=err)
+        log.warning("results not saved: %s", exc.message)
+        return False
+    except OSError as exc:
+        print(not_saved_message(describe_error(exc), workflow.journal), file=err)
+        return False
+    print(f"Saved {saved}.", file=err)
+    return True

@@ -1,0 +1,67 @@
+"""``canvas-logins-cli export-sis WORKBOOK --output logins.csv``: a SIS import file by hand.
+
+Writes logins.csv of the Create rows that are not done and broke no rule, for staff who
+upload it in Canvas themselves; the workbook is not changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from core.cli.common import open_workflow, positive
+from core.cli.status import ExitStatus, UsageProblem
+from core.model import MIN_PASSWORD_LENGTH
+from core.sis.export import (
+    DEFAULT_LOGIN_SIS_PATTERN,
+    PatternError,
+    check_pattern,
+    export_logins_csv,
+)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    export_sis = commands.add_parser(
+        "export-sis", help="write logins.csv of the Create rows for a SIS import by hand"
+    )
+    export_sis.add_argument("workbook", metavar="WORKBOOK")
+    export_sis.add_argument("--output", required=True, metavar="PATH", help="e.g. logins.csv")
+    export_sis.add_argument("--sheet", metavar="NAME")
+    export_sis.add_argument("--login-sis-pattern", metavar="PATTERN")
+    export_sis.add_argument("--min-password-length", type=positive, default=None, metavar="N")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    try:
+        pattern = check_pattern(args.login_sis_pattern or DEFAULT_LOGIN_SIS_PATTERN)
+    except PatternError as exc:
+        raise UsageProblem(str(exc)) from None
+    table = open_workflow(args.workbook, args.sheet, journal=None).table
+    try:
+        result = export_logins_csv(
+            table,
+            args.output,
+            pattern=pattern,
+            min_password_length=args.min_password_length or MIN_PASSWORD_LENGTH,
+        )
+    except OSError as exc:
+        raise UsageProblem(f"Could not write '{args.output}': {exc.strerror or exc}") from None
+    for left in result.left_out:
+        print(f"row {table.rows[left.row].sheet_row}: left out: {left.message}", file=out)
+    for row, column in result.protected:
+        print(
+            f"row {table.rows[row].sheet_row}, {column}: starts like a spreadsheet formula, "
+            "so it has a ' in front in the file (Canvas will get the ' too; check it)",
+            file=err,
+        )
+    extra = []
+    if result.not_create:
+        extra.append(f"{result.not_create} update or removal row(s) are not part of an import")
+    if result.already_done:
+        extra.append(f"{result.already_done} row(s) already done")
+    print(
+        f"Wrote {result.written} login(s) to {result.path}; {len(result.left_out)} row(s) "
+        "left out" + (f"; {'; '.join(extra)}" if extra else "") + ".",
+        file=out,
+    )
+    return ExitStatus.ROWS_FAILED if result.left_out else ExitStatus.OK

@@ -1,0 +1,146 @@
+"""``canvas-logins-cli run WORKBOOK --url URL``: send the rows that are not done, then save.
+
+The steps are the workflow's (:mod:`core.workflow`): restore what an earlier run left in
+the journal, connect, check, plan, run by the chosen method, apply, save. The last line
+printed is the summary line of design.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import TextIO
+
+from core.canvas.errors import CanvasError
+from core.cli.common import (
+    ProgressLine,
+    add_connection_arguments,
+    connect,
+    connection_from,
+    ctrl_c_cancels,
+    exit_status,
+    open_workflow,
+    positive,
+    print_problem_rows,
+    save_results,
+    stopped_message,
+)
+from core.cli.status import ExitStatus, UsageProblem
+from core.journal import Journal
+from core.model import CancelToken, RunMethod, Status
+from core.run.engine import RunOptions
+from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, PatternError, check_pattern
+from core.workbook import WorkbookError, check_save_target
+from core.workflow import RunOutcome, RunRequest
+
+log = logging.getLogger("core.cli")
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="create, change or remove the logins in Canvas")
+    run.add_argument("workbook", metavar="WORKBOOK")
+    add_connection_arguments(run)
+    run.add_argument("--sheet", metavar="NAME")
+    run.add_argument("--dry-run", action="store_true", help="only read from Canvas")
+    run.add_argument("--concurrency", type=positive, default=None, metavar="N")
+    run.add_argument("--output", metavar="PATH", help="save to this file instead")
+    run.add_argument("--min-password-length", type=positive, default=None, metavar="N")
+    run.add_argument(
+        "--method",
+        choices=[str(RunMethod.API), str(RunMethod.SIS_IMPORT)],
+        default=str(RunMethod.API),
+        help="api: one call per row (default, best for small batches); sis-import: the new "
+        "logins as one Canvas SIS import (for large batches; sets passwords on new logins only)",
+    )
+    run.add_argument(
+        "--login-sis-pattern",
+        metavar="PATTERN",
+        help="Login SIS ID for rows without one, sis-import only (default {sis_user_id}-L2)",
+    )
+
+
+def run_request(args: argparse.Namespace) -> RunRequest:
+    """The method and pattern the arguments ask for (a bad pattern is bad usage)."""
+    method = RunMethod(args.method)
+    if method is not RunMethod.SIS_IMPORT:
+        return RunRequest(method)
+    try:
+        pattern = check_pattern(args.login_sis_pattern or DEFAULT_LOGIN_SIS_PATTERN)
+    except PatternError as exc:
+        raise UsageProblem(str(exc)) from None
+    return RunRequest(method, pattern)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    conn = connection_from(args)
+    request = run_request(args)
+    with Journal() as journal:
+        workflow = open_workflow(args.workbook, args.sheet, journal)
+        if args.output and not args.dry_run:
+            try:
+                check_save_target(workflow.doc, args.output)
+            except WorkbookError as exc:
+                raise UsageProblem(f"--output: {exc.message}") from None
+        restored = workflow.restore()
+        if restored:
+            print(
+                f"Put {len(restored)} result(s) from an earlier run into the workbook "
+                "(nothing sent again).",
+                file=err,
+            )
+        try:
+            connected = connect(conn)
+        except CanvasError as exc:
+            print(f"{exc.message} Nothing was changed.", file=err)
+            log.warning("run stopped before sending: %s", exc.message)
+            return ExitStatus.CANVAS
+        findings = workflow.check(
+            min_password_length=conn.min_password_length,
+            provider_types=connected.provider_types,
+        )
+        plan = workflow.plan(findings)
+        options = RunOptions(
+            account_id=connected.account_id, dry_run=args.dry_run, concurrency=conn.concurrency
+        )
+        log.info(
+            "run%s: %d row(s) to send, %d invalid, %d already done (account %s)",
+            " (dry run)" if args.dry_run else "",
+            len(plan.operations),
+            len(plan.invalid),
+            plan.skipped_done,
+            connected.account_id,
+        )
+        cancel = CancelToken()
+        progress = ProgressLine(err)
+        with connected.client, ctrl_c_cancels(cancel):
+            try:
+                outcome = workflow.run(
+                    plan, connected.client, options, request, progress=progress, cancel=cancel
+                )
+            finally:
+                progress.close()
+        summary = outcome.summary
+        print_problem_rows(workflow.table, summary, out, Status.FAILED, Status.INVALID)
+        if args.dry_run:
+            ready = summary.count(Status.READY)
+            print(f"Dry run: {ready} row(s) ready; nothing was changed.", file=out)
+        else:
+            changed = workflow.changes_workbook(outcome)
+            workflow.apply(summary.results)
+            if (changed or restored or args.output) and not save_results(
+                workflow, args.output, err
+            ):
+                print(summary.line(), file=out)
+                return ExitStatus.NOT_SAVED
+        report_stop(outcome, err)
+        log.info("run finished: %s", summary.line())
+        print(summary.line(), file=out)
+        return exit_status(outcome)
+
+
+def report_stop(outcome: RunOutcome, err: TextIO) -> None:
+    """Say why the run ended early, if it did."""
+    if outcome.stopped is not None:
+        print(stopped_message(outcome.stopped), file=err)
+    elif outcome.summary.cancelled:
+        print("Stopped: rows not yet sent are unchanged; run again to finish.", file=err)

@@ -1,0 +1,121 @@
+"""Rows by the API: the run strategy that sends one Create, Update or Delete per row.
+
+The Canvas calls of each action live in :mod:`core.run.operations`; this module feeds
+the plan's operations through the engine's paced pool and journals each answer on the
+worker thread that got it, before the result reaches anyone else. A dry run (Check with
+Canvas) only reads and writes nothing to the journal.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from core.canvas.errors import CanvasError, describe_error
+from core.model import CancelToken, ProgressCallback, RowResult, RunMethod, Status
+from core.plan import Operation, Plan, now_local
+from core.run.engine import (
+    LOGINS_PERMISSION,
+    LOGINS_REFUSAL,
+    Reporter,
+    RunOptions,
+    RunSession,
+    RunSummary,
+    run_strategy,
+)
+from core.run.operations import OPERATIONS
+from core.run.pacing import paced_each
+
+if TYPE_CHECKING:
+    from core.canvas.protocol import CanvasApi
+    from core.journal import Journal
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ApiRows", "execute"]
+
+
+class ApiRows:
+    """The plan's operations, one Canvas call (or a few) per row."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.total = len(plan.operations)
+
+    def opening(self, session: RunSession) -> None:
+        if not self.plan.operations:
+            return
+        writes = not session.options.dry_run
+        session.open(need_account=writes)
+        if writes:
+            session.require(LOGINS_PERMISSION, LOGINS_REFUSAL)
+
+    def run(self, session: RunSession) -> bool:
+        report = session.report
+        if not self.plan.operations:
+            report.send(list(report.results), 0, "Nothing to send")
+            return session.cancel.cancelled
+        if session.options.dry_run:
+            return self.send(session)
+        with session.journal_run(RunMethod.API):
+            return self.send(session)
+
+    def send(self, session: RunSession) -> bool:
+        """The rows through the session's pool, into the journal run already open."""
+        session.ctx.record_sent = lambda op: session.record_sent(op.identity, op.action.value)
+
+        def one_row(op: Operation) -> RowResult | None:
+            try:
+                result = OPERATIONS[op.action](session.ctx, op)
+            except CanvasError as exc:
+                result = RowResult(op.row, Status.FAILED, describe_error(exc), "", now_local())
+            if result is not None:
+                if result.status is Status.FAILED:
+                    log.info("row %s: %s: %s", op.sheet_row, op.action.value, result.message)
+                session.record_result(op.identity, result, op.action.value)
+            return result
+
+        def unexpected(op: Operation, exc: BaseException) -> RowResult:
+            result = RowResult(op.row, Status.FAILED, describe_error(exc), "", now_local())
+            session.record_result(op.identity, result, op.action.value)
+            return result
+
+        stopped = paced_each(
+            list(self.plan.operations),
+            one_row,
+            concurrency=session.concurrency,
+            cancel=session.stop,
+            on_fresh=session.report.add,
+            on_error=unexpected,
+        )
+        return stopped or session.cancel.cancelled or session.stop.cancelled
+
+
+def execute(
+    plan: Plan,
+    client: CanvasApi,
+    options: RunOptions,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    journal: Journal | None = None,
+    workbook_key: str = "",
+    reporter: Reporter | None = None,
+) -> RunSummary:
+    """Send the plan's operations by the API; every row's result is in the summary.
+
+    Invalid rows are counted from the start; progress counts the operations. Raises
+    :class:`~core.run.engine.CanvasUnavailable` when the run cannot go on (token refused,
+    Canvas unreachable, token not allowed); its ``summary`` holds what finished.
+    """
+    report = reporter or Reporter(progress, len(plan.operations))
+    report.results.extend(plan.invalid)
+    return run_strategy(
+        ApiRows(plan),
+        client,
+        options,
+        cancel=cancel,
+        journal=journal,
+        workbook_key=workbook_key,
+        reporter=report,
+    )

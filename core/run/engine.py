@@ -1,0 +1,354 @@
+"""The one journaled, paced run engine that every change to Canvas goes through.
+
+A run is a :class:`RunStrategy` (rows by the API in :mod:`core.run.api`, the SIS import in
+:mod:`core.sis.method`, undo in :mod:`core.undo.method`) driven by :func:`run_strategy`,
+which does what every run shares, once:
+
+- the opening reads (which account, and whether the token has the strategy's right),
+  each retried like any read, before anything is written;
+- the :class:`RunSession`: the paced :class:`~core.run.operations.RowContext` that all
+  Canvas calls go through, the run's own stop token linked to the caller's, the
+  journal run with its sent/answered entries, and progress counting;
+- the summary, and :class:`CanvasUnavailable` (with the rows that did finish) when
+  Canvas stops the run.
+
+Threads: progress is reported on the thread that called :func:`run_strategy` (never a
+worker). The table is never touched here: callers apply ``RunSummary.results`` with
+:func:`core.plan.apply_results` on their own thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from core.canvas.errors import (
+    CanvasConfigError,
+    CanvasError,
+    ConnectionFailed,
+    NotFound,
+    PermissionDenied,
+    TimedOut,
+    TokenRefused,
+)
+from core.model import (
+    DEFAULT_CONCURRENCY,
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    RowResult,
+    RunMethod,
+    Status,
+)
+from core.run.operations import RowContext
+from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, StopRun, read_with_retries
+
+if TYPE_CHECKING:
+    from core.canvas.protocol import CanvasApi
+    from core.journal import Journal
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+__all__ = [
+    "CanvasUnavailable",
+    "RunOptions",
+    "RunSession",
+    "RunStrategy",
+    "RunSummary",
+    "run_strategy",
+]
+
+#: The account right needed to create, change and remove logins.
+LOGINS_PERMISSION = "manage_user_logins"
+LOGINS_REFUSAL = (
+    "Your Canvas token may not manage logins on this account. Use a token of a "
+    "Canvas administrator of the whole school."
+)
+
+_SUMMARY_ORDER: tuple[tuple[Status, str], ...] = (
+    (Status.CREATED, "created"),
+    (Status.ALREADY_EXISTS, "already existed"),
+    (Status.UPDATED, "updated"),
+    (Status.DELETED, "deleted"),
+    (Status.ALREADY_DELETED, "already deleted"),
+    (Status.FAILED, "failed"),
+    (Status.INVALID, "invalid"),
+)
+
+
+@dataclass
+class RunOptions:
+    account_id: int | str | None = None
+    dry_run: bool = False
+    #: Most calls in flight at once (the throttle may hold it lower).
+    concurrency: int = DEFAULT_CONCURRENCY
+    #: Retries of a call that may safely be retried (throttle, 5xx, broken connection).
+    retries: int = 5
+    #: First back-off wait in seconds (doubles per retry, with jitter, up to backoff_cap).
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    #: Ask Canvas at the start whether the token has the run's right (writes only).
+    check_permission: bool = True
+
+
+@dataclass
+class RunSummary:
+    counts: dict[Status, int] = field(default_factory=dict)
+    #: Every row's result (Invalid rows and the rows Canvas answered for), by row.
+    results: list[RowResult] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+
+    def count(self, status: Status) -> int:
+        return self.counts.get(status, 0)
+
+    def line(self) -> str:
+        words = ", ".join(f"{label} {self.count(status)}" for status, label in _SUMMARY_ORDER)
+        return f"{words} in {self.seconds:.1f} s"
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.count(Status.FAILED) or self.count(Status.INVALID))
+
+
+class CanvasUnavailable(CanvasError):
+    """The run stopped: Canvas unreachable, the token refused or not allowed, wrong account.
+
+    ``error`` is the Canvas error that stopped it; ``summary`` holds the results of the
+    rows that did finish before (keep them: they happened).
+    """
+
+    def __init__(self, error: CanvasError, summary: RunSummary) -> None:
+        super().__init__(error.message, status=error.status)
+        self.error = error
+        self.summary = summary
+
+
+def summarise(results: list[RowResult], started: float, cancelled: bool) -> RunSummary:
+    """The summary of a run (any method) that began at ``started`` (time.monotonic())."""
+    counts = Counter(result.status for result in results)
+    return RunSummary(
+        counts=dict(counts),
+        results=sorted(results, key=lambda result: result.row),
+        seconds=time.monotonic() - started,
+        cancelled=cancelled,
+    )
+
+
+def require_permission(
+    client: CanvasApi, account_id: int | str, permission: str, refusal: str
+) -> None:
+    """Stop before any write when Canvas says the token lacks ``permission``.
+
+    ``refusal`` is what staff are told. An older Canvas without the permissions call
+    lets the run go on: the rows themselves will then say what was refused.
+    """
+    try:
+        allowed = client.permissions(account_id, [permission])
+    except (TokenRefused, ConnectionFailed, TimedOut):
+        raise
+    except NotFound:
+        raise CanvasConfigError(
+            f"Canvas has no account {account_id} that this token can see. Check the account."
+        ) from None
+    except PermissionDenied:
+        raise PermissionDenied(refusal) from None
+    except CanvasError as exc:
+        log.info("%s check skipped: %s", permission, exc.message)
+        return
+    if allowed.get(permission) is False:
+        raise PermissionDenied(refusal)
+
+
+class Reporter:
+    """Counts a run's results and tells ``progress`` (on the run's calling thread)."""
+
+    def __init__(self, progress: ProgressCallback | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.results: list[RowResult] = []
+
+    def add(self, fresh: list[RowResult], message: str = "", done: int | None = None) -> None:
+        """Results that finished: counted, and reported with the rows done so far."""
+        self.results.extend(fresh)
+        self.done = self.done + len(fresh) if done is None else done
+        self.send(fresh, self.done, message)
+
+    def note(self, done: int, message: str, fresh: list[RowResult] | None = None) -> None:
+        """A word on how it goes (``fresh`` already counted elsewhere)."""
+        self.send(list(fresh or []), min(self.total, done), message)
+
+    def send(self, fresh: list[RowResult], done: int, message: str) -> None:
+        if self.progress is not None:
+            counts = dict(Counter(r.status for r in self.results))
+            self.progress(Progress(done, self.total, counts, list(fresh), message))
+
+
+class RunSession:
+    """One run's shared state, handed to the strategy by :func:`run_strategy`."""
+
+    def __init__(
+        self,
+        client: CanvasApi,
+        options: RunOptions,
+        *,
+        reporter: Reporter,
+        cancel: CancelToken | None,
+        journal: Journal | None,
+        workbook_key: str,
+    ) -> None:
+        self.client = client
+        self.options = options
+        self.report = reporter
+        #: The caller's Stop.
+        self.cancel = cancel or CancelToken()
+        #: The run's own stop: set by a :class:`StopRun`, and by the caller's Stop.
+        self.stop = CancelToken(parent=self.cancel)
+        self.journal = journal
+        self.workbook_key = workbook_key
+        self.account_id: int | str | None = options.account_id
+        self.concurrency = max(1, options.concurrency)
+        #: Identities whose write an earlier run sent but never heard back about.
+        self.maybe_sent: frozenset[tuple[str, ...]] = (
+            frozenset(journal.unanswered_identities(workbook_key)) if journal else frozenset()
+        )
+        self.run_id: int | None = None
+        self.ctx = self._context()
+
+    def _context(self) -> RowContext:
+        options = self.options
+        limiter = AdaptiveLimiter(ceiling=self.concurrency, start=min(4, self.concurrency))
+        return RowContext(
+            client=self.client,
+            account_id=self.account_id,
+            limiter=limiter,
+            policy=RetryPolicy(),
+            backoff=Backoff(
+                base=options.backoff_base,
+                cap=options.backoff_cap,
+                max_attempts=max(1, options.retries + 1),
+            ),
+            cancel=self.stop,
+            dry_run=options.dry_run,
+            maybe_sent=self.maybe_sent,
+        )
+
+    # --- the opening reads ------------------------------------------------------------
+    def read(self, fn: Callable[[], T]) -> T:
+        """A read outside the pool, retried like every read (opening reads, checks)."""
+        options = self.options
+        return read_with_retries(
+            fn,
+            cancel=self.cancel,
+            attempts=options.retries + 1,
+            base=options.backoff_base,
+            cap=options.backoff_cap,
+        )
+
+    def open(self, *, need_account: bool) -> None:
+        """Find the root account when the options name none and the run needs one."""
+        if self.account_id is None and need_account:
+            self.account_id = self.read(self.client.default_root_account_id)
+        self.ctx.account_id = self.account_id
+
+    def require(self, permission: str, refusal: str) -> None:
+        """Stop before any write when the token lacks ``permission`` on the account."""
+        account_id = self.account_id
+        if self.options.check_permission and account_id is not None:
+            self.read(lambda: require_permission(self.client, account_id, permission, refusal))
+
+    # --- the journal ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def journal_run(self, method: RunMethod) -> Iterator[int | None]:
+        """A journal run for the writes inside the block (none without a journal)."""
+        if self.journal is None:
+            yield None
+            return
+        outer = self.run_id
+        self.run_id = self.journal.start_run(
+            self.workbook_key,
+            url=self.client.base_url,
+            account_id=self.account_id,
+            method=str(method),
+        )
+        try:
+            yield self.run_id
+        finally:
+            try:
+                self.journal.finish_run(self.run_id)
+            except Exception:
+                log.exception("the journal could not close the run")
+            self.run_id = outer
+
+    def record_sent(self, identity: Iterable[str], action: str) -> None:
+        if self.journal is not None and self.run_id is not None:
+            self.journal.record_sent(self.run_id, identity, action)
+
+    def record_result(self, identity: Iterable[str], result: RowResult, action: str) -> None:
+        """Note an answer in the journal; a journal hiccup never loses the row's result."""
+        if self.journal is None or self.run_id is None:
+            return
+        try:
+            self.journal.record_result(self.run_id, identity, result, action)
+        except Exception:
+            log.exception("row %s: the journal could not record the result", result.row)
+
+
+class RunStrategy(Protocol):
+    """What one kind of run does inside the session the engine set up."""
+
+    #: Rows the progress bar counts.
+    total: int
+
+    def opening(self, session: RunSession) -> None:
+        """The opening reads this strategy needs (``session.open``); raises CanvasError."""
+
+    def run(self, session: RunSession) -> bool:
+        """Do the work, reporting through ``session.report``; True when stopped early.
+
+        Raises :class:`StopRun` when Canvas stops the whole run.
+        """
+
+
+def run_strategy(
+    strategy: RunStrategy,
+    client: CanvasApi,
+    options: RunOptions,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    journal: Journal | None = None,
+    workbook_key: str = "",
+    reporter: Reporter | None = None,
+) -> RunSummary:
+    """Run ``strategy``; every result comes back in the summary (see the module doc).
+
+    Raises :class:`CanvasUnavailable` when the run cannot go on (token refused, Canvas
+    unreachable, token not allowed); its ``summary`` holds what finished.
+    """
+    started = time.monotonic()
+    report = reporter or Reporter(progress, strategy.total)
+    session = RunSession(
+        client, options, reporter=report, cancel=cancel, journal=journal, workbook_key=workbook_key
+    )
+    try:
+        strategy.opening(session)
+    except CanvasError as exc:
+        raise CanvasUnavailable(exc, summarise(report.results, started, False)) from exc
+    # The opening reads' answers show how much room the bucket has: start from there.
+    session.ctx.limiter.seed(getattr(client, "last_rate", None))
+    try:
+        stopped = strategy.run(session)
+    except StopRun as exc:
+        raise CanvasUnavailable(exc.error, summarise(report.results, started, True)) from exc
+    except CanvasUnavailable as exc:
+        raise CanvasUnavailable(exc.error, summarise(report.results, started, True)) from exc
+    return summarise(report.results, started, stopped or session.cancel.cancelled)
