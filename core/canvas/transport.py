@@ -136,37 +136,42 @@ def connection_error(
     """The typed error for a request that got no HTTP answer."""
     is_write = method in WRITE_METHODS
     detail = redact(f"{type(exc).__name__}: {exc}")
-    where = {"method": method, "path": path, "detail": detail}
+
+    def failure(
+        kind: type[CanvasError], message: str | None = None, *, maybe_done: bool = False
+    ) -> CanvasError:
+        return kind(message, maybe_done=maybe_done, method=method, path=path, detail=detail)
+
     if isinstance(exc, requests.exceptions.SSLError):
-        return CertificateProblem(**where)
+        return failure(CertificateProblem)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return TimedOut(f"Could not connect to Canvas at {host} in time.", **where)
+        return failure(TimedOut, f"Could not connect to Canvas at {host} in time.")
     if isinstance(exc, requests.exceptions.ReadTimeout):
         if is_write:
-            return TimedOut(
+            return failure(
+                TimedOut,
                 "Canvas did not answer in time; the change may or may not have been made.",
                 maybe_done=True,
-                **where,
             )
-        return TimedOut("Canvas did not answer in time.", **where)
+        return failure(TimedOut, "Canvas did not answer in time.")
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
     if isinstance(reason, urllib3.exceptions.NameResolutionError):
-        return ConnectionFailed(
+        return failure(
+            ConnectionFailed,
             f"Could not find the Canvas server '{host}'. Check the Canvas address and the "
             "internet connection.",
-            **where,
         )
     if isinstance(reason, urllib3.exceptions.NewConnectionError):
-        return ConnectionFailed(
+        return failure(
+            ConnectionFailed,
             f"Could not reach Canvas at {host}. Check the internet connection and the "
             "Canvas address.",
-            **where,
         )
     if is_write:
-        return ConnectionFailed(
+        return failure(
+            ConnectionFailed,
             "The connection to Canvas broke; the change may or may not have been made.",
             maybe_done=True,
-            **where,
         )
-    return ConnectionFailed("The connection to Canvas broke before it answered.", **where)
+    return failure(ConnectionFailed, "The connection to Canvas broke before it answered.")

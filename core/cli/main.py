@@ -49,7 +49,13 @@ def diagnose_lines() -> list[str]:
 
 
 class _DiagnoseAction(argparse.Action):
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
         print("\n".join(diagnose_lines()))
         parser.exit(0)
 

@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from core.canvas.errors import (
     CanvasError,
@@ -32,9 +32,12 @@ from core.canvas.errors import (
     TimedOut,
     TokenRefused,
 )
-from core.model import Action, RowResult, Status, login_key
+from core.model import Action, CancelToken, RowResult, Status, login_key
 from core.plan import Operation, now_local
 from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, StopRun, call_with_retries
+
+if TYPE_CHECKING:
+    from core.canvas.protocol import CanvasApi
 
 log = logging.getLogger(__name__)
 
@@ -58,22 +61,20 @@ SIS_PERMISSION_MESSAGE = (
 class RowContext:
     """Everything the row functions share during one run. Thread-safe where it counts."""
 
-    client: Any  # core.canvas.CanvasClient (duck-typed for the tests of the pieces)
+    client: CanvasApi
     account_id: int | str | None
     limiter: AdaptiveLimiter
     policy: RetryPolicy
     backoff: Backoff
-    cancel: Any  # a CancelToken: the run's own, set on Stop or on a StopRun
+    #: The run's own token: set on Stop or on a StopRun.
+    cancel: CancelToken
     dry_run: bool = False
     #: Identities whose write the journal saw sent but never answered.
     maybe_sent: frozenset[tuple[str, ...]] = frozenset()
     record_sent: Callable[[Operation], None] = lambda op: None
     answered: bool = False
     connection_failures: int = 0
-    _lock: Any = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def call(self, fn: Callable[[], T], *, resend_lost: bool = False) -> T:
         """One Canvas call with the limiter and retries; whole-run trouble raises StopRun.
@@ -107,6 +108,12 @@ class RowContext:
             raise
         self._heard_back()
         return result
+
+    def write_account(self) -> int | str:
+        """The root account writes go to (a write run always finds it before the rows)."""
+        if self.account_id is None:
+            raise RuntimeError("a write was attempted without a root account")
+        return self.account_id
 
     def _heard_back(self) -> None:
         with self._lock:
@@ -249,7 +256,7 @@ def create(ctx: RowContext, op: Operation) -> RowResult | None:
 
 def _post(ctx: RowContext, op: Operation) -> dict:
     return ctx.client.create_login(
-        ctx.account_id,
+        ctx.write_account(),
         op.user_ref,
         op.unique_id,
         password=op.password or None,
@@ -356,7 +363,7 @@ def update(ctx: RowContext, op: Operation) -> RowResult | None:
     try:
         changed = ctx.call(
             lambda: ctx.client.edit_login(
-                ctx.account_id,
+                ctx.write_account(),
                 target["id"],
                 unique_id=op.rename_to if rename else None,
                 password=op.password or None,

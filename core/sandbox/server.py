@@ -15,7 +15,7 @@ import socketserver
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from core.sandbox import routes
@@ -23,10 +23,27 @@ from core.sandbox.faults import FaultDecision
 from core.sandbox.params import BadRequestBody, parse_params
 from core.sandbox.request import ApiRequest, ApiResponse
 from core.sandbox.sis_import import errors_file
-from core.sandbox.state import NOT_FOUND_BODY, ApiError
+from core.sandbox.state import NOT_FOUND_BODY, ApiError, SandboxState
+from core.sandbox.stats import SandboxStats
+from core.sandbox.throttle import LeakyBuckets
 
-if TYPE_CHECKING:
-    from core.sandbox.sandbox import Sandbox
+
+class ServedSandbox(Protocol):
+    """What the HTTP layer needs of the sandbox it serves (:class:`core.sandbox.Sandbox`)."""
+
+    state: SandboxState
+    stats: SandboxStats
+    buckets: LeakyBuckets
+    latency: float
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def fault_slow_seconds(self) -> float: ...
+
+    def draw_fault(self) -> FaultDecision | None: ...
+
 
 WWW_AUTHENTICATE = 'Bearer realm="canvas-lms"'
 SERVER_ERROR_BODY = {"errors": [{"message": "An error occurred."}]}
@@ -52,7 +69,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
+    def __init__(self, address: tuple[str, int], sandbox: ServedSandbox) -> None:
         self.sandbox = sandbox
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()
@@ -121,7 +138,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            parts = []
+            parts: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
                 if size == 0:

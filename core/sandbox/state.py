@@ -348,7 +348,9 @@ class SandboxState:
 
     def family(self, provider: Provider | None) -> str:
         """Logins must be unique within a family: all Canvas logins, or one SSO provider."""
-        return "canvas" if self.is_passwordable(provider) else f"provider:{provider.id}"
+        if provider is None or self.is_passwordable(provider):
+            return "canvas"
+        return f"provider:{provider.id}"
 
     def user_by_ref(self, ref: str, token_user_id: int) -> User:
         """Every user id form Canvas takes; unknown users raise the 404 ApiError."""

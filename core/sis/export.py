@@ -26,9 +26,9 @@ import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from core.model import Action, RowResult, Status, Table, login_key
+from core.model import Action, Finding, RowResult, Status, Table, login_key
 from core.plan import Operation, build_plan, now_local
 from core.rules import check_table
 
@@ -307,7 +307,7 @@ def export_logins_csv(
     *,
     pattern: str = DEFAULT_LOGIN_SIS_PATTERN,
     min_password_length: int = 8,
-    findings: Iterable[Any] | None = None,
+    findings: Iterable[Finding] | None = None,
 ) -> ExportResult:
     """Write logins.csv for the table's Create rows that are not done and broke no rule.
 

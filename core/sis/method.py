@@ -205,7 +205,8 @@ class _ImportRun:
         self.session = session
         self.settings = settings
         self.client = session.client
-        self.account_id = session.account_id
+        assert session.account_id is not None, "the opening reads found the account"
+        self.account_id: int | str = session.account_id
         self.ctx = session.ctx
         self.cancel = session.stop
         #: The progress bar: the import fills the first half of its rows, reading back the rest.

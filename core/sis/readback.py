@@ -118,7 +118,7 @@ class ImportReadBack:
         key = login_key(row.login_id)
         named = [lg for lg in active if login_key(str(lg.get("unique_id") or "")) == key]
         with_sis = [lg for lg in named if str(lg.get("sis_user_id") or "") == row.user_id]
-        login = (with_sis or named or [None])[0]
+        login = next(iter(with_sis or named), None)
         if taken:
             if login is None:
                 return RowResult(row.row, Status.FAILED, self._why_taken(row, active), "", stamp)

@@ -142,6 +142,8 @@ def _restore(
 ) -> None:
     """Canvas's restore of the SIS import, waited for; raises CanvasError if it fails."""
     client = ctx.client
+    if account_id is None:
+        raise CanvasError("Canvas's restore needs the root account, which is not known.")
     job = ctx.call(lambda: client.sis_restore_states(account_id, import_id))
     url = job.get("url") or f"/api/v1/progress/{job.get('id')}"
     delay = poll

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from core.journal import RunRecord
+from core.journal import Journal, JournalEntry, RunRecord
 from core.model import RunMethod, Status, Table
 from core.sis.readback import UPDATED_BY_IMPORT
 
@@ -64,9 +63,8 @@ class UndoPlan:
 
     def words(self) -> str:
         """``Remove the 12 logins that the last run (by SIS import, 2025-...) created``."""
-        how = {RunMethod.SIS_IMPORT: "by SIS import", RunMethod.API: "by the API"}.get(
-            self.method, ""
-        )
+        ways: dict[str, str] = {RunMethod.SIS_IMPORT: "by SIS import", RunMethod.API: "by the API"}
+        how = ways.get(self.method, "")
         when = self.run.started[:16].replace("T", " ") if self.run is not None else ""
         detail = ", ".join(part for part in (how, f"started {when}" if when else "") if part)
         noun = "login" if self.count == 1 else "logins"
@@ -107,8 +105,8 @@ def _created_here(table: Table, index: int, login_id: str) -> bool:
 
 
 def _last_creating_run(
-    journal: Any, runs: list[RunRecord]
-) -> tuple[RunRecord | None, list[Any], dict[tuple[str, ...], str]]:
+    journal: Journal, runs: list[RunRecord]
+) -> tuple[RunRecord | None, list[JournalEntry], dict[tuple[str, ...], str]]:
     """The newest run that created logins, unless an undo came after it.
 
     A re-run that found every row done creates nothing; "Undo last run" after it still
@@ -130,10 +128,10 @@ def _last_creating_run(
     return None, [], {}
 
 
-def plan_undo(table: Table, journal: Any = None, workbook_key: str = "") -> UndoPlan:
+def plan_undo(table: Table, journal: Journal | None = None, workbook_key: str = "") -> UndoPlan:
     """The logins the last run created that the workbook still shows as Created."""
     runs = journal.runs(workbook_key) if journal is not None and workbook_key else []
-    if not any(run.method in _UNDOABLE for run in runs):
+    if journal is None or not any(run.method in _UNDOABLE for run in runs):
         return _plan_from_workbook(table)
     run, entries, created = _last_creating_run(journal, runs)
     if run is None:
