@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from core.journal import Journal
 from core.model import OUTPUT_ROLES, Row, Table, role_for_header
+from core.workbook import WorkbookDoc
+from core.workflow import Workflow
 
 
 def table_from_dicts(headers: list[str], rows: list[dict[str, str]]) -> Table:
@@ -18,3 +23,9 @@ def table_from_dicts(headers: list[str], rows: list[dict[str, str]]) -> Table:
     for role in OUTPUT_ROLES:
         table.ensure_column(role)
     return table
+
+
+def workflow_for(table: Table, journal: Journal | None = None) -> Workflow:
+    """The workflow over a table that has no file behind it (it is never saved)."""
+    doc = WorkbookDoc(Path("students.xlsx"), "xlsx", table.sheet, [table.sheet], table)
+    return Workflow(doc, journal)

@@ -12,7 +12,6 @@ import pytest
 
 from core import demo
 from core.canvas import CanvasClient
-from core.canvas.transport import normalise_base_url
 from core.canvas.errors import (
     AccountChoiceNeeded,
     CanvasConfigError,
@@ -34,6 +33,7 @@ from core.canvas.errors import (
     describe_error,
     error_from_answer,
 )
+from core.canvas.transport import normalise_base_url
 from core.model import CancelToken
 from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, call_with_retries
 from core.sandbox import FaultConfig, ThrottleConfig

@@ -19,14 +19,12 @@ import openpyxl
 import pytest
 
 from core.canvas import CanvasClient
-from core.journal import Journal, workbook_key_for
+from core.journal import Journal
 from core.model import Status, login_key
-from core.plan import apply_results, build_plan
-from core.rules import check_table
-from core.run import RunOptions, RunSummary, execute
+from core.run import RunOptions, RunSummary
 from core.sandbox import FaultConfig, ThrottleConfig
 from core.sandbox.faults import FaultPlan
-from core.workbook import open_workbook, save_workbook
+from core.workflow import Workflow
 
 FIRST_EXTRA_USER_ID = 1001  # the sandbox's generated student S000001
 DONE_WORDS = {"Created", "Already exists"}
@@ -75,22 +73,15 @@ def student_rows(count: int, prefix: str, first: int = 1) -> list[tuple[str, str
 
 def run_workbook(path: Path, client: CanvasClient, **options: object) -> RunSummary:
     """Open, check, plan, run, write back and save: one run, as the app does it."""
-    doc = open_workbook(path)
-    plan = build_plan(doc.table, check_table(doc.table))
-    key = workbook_key_for(path)
     with Journal() as journal:
-        summary = execute(
-            plan,
-            client,
-            RunOptions(**options),
-            progress=lambda _progress: None,
-            journal=journal,
-            workbook_key=key,
-        )
-        apply_results(doc.table, summary.results)
-        save_workbook(doc)
-        journal.mark_saved(key)
-    return summary
+        workflow = Workflow.open(path, journal=journal)
+        plan = workflow.plan(workflow.check())
+        outcome = workflow.run(plan, client, RunOptions(**options), progress=lambda _p: None)
+        if outcome.stopped is not None:
+            raise outcome.stopped
+        workflow.apply(outcome.summary.results)
+        workflow.save()
+    return outcome.summary
 
 
 def read_outcomes(path: Path) -> list[Outcome]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from table_support import table_from_dicts
+from table_support import table_from_dicts, workflow_for
 
 from core.canvas import CanvasClient
 from core.model import CancelToken, Role, Status, Table
@@ -29,12 +29,16 @@ def make_table(rows: list[dict[str, str]]) -> Table:
 
 
 def run(table: Table, sandbox, token: str | None = None, **options) -> RunSummary:
-    """Check, plan, execute and apply, as the CLI does."""
-    plan = build_plan(table, check_table(table))
+    """Check, plan, run and apply through the workflow, as the CLI does."""
+    workflow = workflow_for(table)
     with CanvasClient(sandbox.url, token or sandbox.token) as client:
-        summary = execute(plan, client, RunOptions(**{**FAST, **options}))
-    apply_results(table, summary.results)
-    return summary
+        outcome = workflow.run(
+            workflow.plan(workflow.check()), client, RunOptions(**{**FAST, **options})
+        )
+    if outcome.stopped is not None:
+        raise outcome.stopped
+    workflow.apply(outcome.summary.results)
+    return outcome.summary
 
 
 def statuses(table: Table) -> list[str]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from table_support import table_from_dicts
+from table_support import table_from_dicts, workflow_for
 
 from core import cli
 from core.canvas import CanvasClient
 from core.journal import Journal
 from core.model import OUTPUT_ROLES, CancelToken, Status, Table, role_for_header
-from core.plan import apply_results, build_plan
+from core.plan import build_plan
 from core.rules import check_table
 from core.run.engine import CanvasUnavailable, RunOptions, RunSummary
 from core.sis.export import build_logins_csv
@@ -48,7 +48,9 @@ def sb(sandbox):
 
 
 def import_run(table, sb, token=None, journal=None, progress=None, cancel=None) -> RunSummary:
-    plan = build_plan(table, check_table(table))
+    """Check, plan, run by SIS import and apply (the import's quick polling for tests)."""
+    workflow = workflow_for(table)
+    plan = workflow.plan(workflow.check())
     with CanvasClient(sb.url, token or sb.token) as client:
         summary = run_by_import(
             plan,
@@ -60,7 +62,7 @@ def import_run(table, sb, token=None, journal=None, progress=None, cancel=None) 
             journal=journal,
             workbook_key="book",
         )
-    apply_results(table, summary.results)
+    workflow.apply(summary.results)
     return summary
 
 
