@@ -36,11 +36,11 @@ from core.model import (
 )
 from core.plan import Plan, apply_results, build_plan
 from core.rules import check_table
-from core.run.api import execute
-from core.run.engine import CanvasUnavailable, RunOptions, RunSummary
+from core.run.api import ApiRows
+from core.run.engine import CanvasUnavailable, RunOptions, RunStrategy, RunSummary, run_strategy
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
-from core.sis.method import ImportSettings, run_by_import
-from core.undo import UndoPlan, plan_undo, undo_last_run
+from core.sis.method import ImportSettings, SisImport
+from core.undo import UndoLogins, UndoPlan, plan_undo
 from core.workbook import WorkbookDoc, open_workbook, save_workbook
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RunOutcome", "RunRequest", "Workflow", "run_by_method"]
+__all__ = ["RunOutcome", "RunRequest", "Workflow", "run_by_method", "strategy_for"]
 
 
 @dataclass(frozen=True)
@@ -72,44 +72,34 @@ class RunOutcome:
         return self.stopped.message if self.stopped is not None else ""
 
 
+def strategy_for(plan: Plan, options: RunOptions, request: RunRequest) -> RunStrategy:
+    """The engine's strategy for the request; a dry run (Check with Canvas) reads by the API."""
+    if request.method is RunMethod.SIS_IMPORT and not options.dry_run:
+        return SisImport(plan, ImportSettings(login_sis_pattern=request.login_sis_pattern))
+    return ApiRows(plan)
+
+
 def run_by_method(
-    plan: Plan,
+    strategy: RunStrategy,
     client: CanvasApi,
     options: RunOptions,
-    request: RunRequest | None = None,
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     journal: Journal | None = None,
     workbook_key: str = "",
 ) -> RunOutcome:
-    """Send ``plan`` by the requested method; a run Canvas stopped still gives its results.
-
-    A dry run (Check with Canvas) always reads by the API.
-    """
-    request = request or RunRequest()
+    """Run ``strategy`` on the engine; a run Canvas stopped still gives its results."""
     try:
-        if request.method is RunMethod.SIS_IMPORT and not options.dry_run:
-            summary = run_by_import(
-                plan,
-                client,
-                options,
-                settings=ImportSettings(login_sis_pattern=request.login_sis_pattern),
-                progress=progress,
-                cancel=cancel,
-                journal=journal,
-                workbook_key=workbook_key,
-            )
-        else:
-            summary = execute(
-                plan,
-                client,
-                options,
-                progress=progress,
-                cancel=cancel,
-                journal=journal,
-                workbook_key=workbook_key,
-            )
+        summary = run_strategy(
+            strategy,
+            client,
+            options,
+            progress=progress,
+            cancel=cancel,
+            journal=journal,
+            workbook_key=workbook_key,
+        )
     except CanvasUnavailable as exc:
         return RunOutcome(exc.summary, exc)
     return RunOutcome(summary)
@@ -182,16 +172,9 @@ class Workflow:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> RunOutcome:
-        return run_by_method(
-            plan,
-            client,
-            options,
-            request,
-            progress=progress,
-            cancel=cancel,
-            journal=self.journal,
-            workbook_key=self.key,
-        )
+        """Send ``plan`` by the requested method (the API unless asked otherwise)."""
+        strategy = strategy_for(plan, options, request or RunRequest())
+        return self._run(strategy, client, options, progress, cancel)
 
     def plan_undo(self) -> UndoPlan:
         return plan_undo(self.table, self.journal, self.key)
@@ -206,20 +189,27 @@ class Workflow:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> RunOutcome:
-        try:
-            summary = undo_last_run(
-                plan,
-                client,
-                options,
-                use_restore=use_restore,
-                progress=progress,
-                cancel=cancel,
-                journal=self.journal,
-                workbook_key=self.key,
-            )
-        except CanvasUnavailable as exc:
-            return RunOutcome(exc.summary, exc)
-        return RunOutcome(summary)
+        """Take back the logins ``plan`` names (``use_restore``: see :class:`UndoLogins`)."""
+        strategy = UndoLogins(plan, use_restore, restore_poll=0.5)
+        return self._run(strategy, client, options, progress, cancel)
+
+    def _run(
+        self,
+        strategy: RunStrategy,
+        client: CanvasApi,
+        options: RunOptions,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> RunOutcome:
+        return run_by_method(
+            strategy,
+            client,
+            options,
+            progress=progress,
+            cancel=cancel,
+            journal=self.journal,
+            workbook_key=self.key,
+        )
 
     # --- apply and save (the table's thread) ------------------------------------------
     def apply(self, results: Iterable[RowResult]) -> None:

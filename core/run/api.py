@@ -17,7 +17,6 @@ from core.plan import Operation, Plan, now_local
 from core.run.engine import (
     LOGINS_PERMISSION,
     LOGINS_REFUSAL,
-    Reporter,
     RunOptions,
     RunSession,
     RunSummary,
@@ -43,6 +42,7 @@ class ApiRows:
         self.total = len(plan.operations)
 
     def opening(self, session: RunSession) -> None:
+        session.report.results.extend(self.plan.invalid)  # counted, not yet reported
         if not self.plan.operations:
             return
         writes = not session.options.dry_run
@@ -100,7 +100,6 @@ def execute(
     cancel: CancelToken | None = None,
     journal: Journal | None = None,
     workbook_key: str = "",
-    reporter: Reporter | None = None,
 ) -> RunSummary:
     """Send the plan's operations by the API; every row's result is in the summary.
 
@@ -108,14 +107,12 @@ def execute(
     :class:`~core.run.engine.CanvasUnavailable` when the run cannot go on (token refused,
     Canvas unreachable, token not allowed); its ``summary`` holds what finished.
     """
-    report = reporter or Reporter(progress, len(plan.operations))
-    report.results.extend(plan.invalid)
     return run_strategy(
         ApiRows(plan),
         client,
         options,
+        progress=progress,
         cancel=cancel,
         journal=journal,
         workbook_key=workbook_key,
-        reporter=report,
     )

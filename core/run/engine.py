@@ -327,7 +327,6 @@ def run_strategy(
     cancel: CancelToken | None = None,
     journal: Journal | None = None,
     workbook_key: str = "",
-    reporter: Reporter | None = None,
 ) -> RunSummary:
     """Run ``strategy``; every result comes back in the summary (see the module doc).
 
@@ -335,7 +334,7 @@ def run_strategy(
     unreachable, token not allowed); its ``summary`` holds what finished.
     """
     started = time.monotonic()
-    report = reporter or Reporter(progress, strategy.total)
+    report = Reporter(progress, strategy.total)
     session = RunSession(
         client, options, reporter=report, cancel=cancel, journal=journal, workbook_key=workbook_key
     )

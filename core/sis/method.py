@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from core.canvas.errors import CanvasError, PermissionDenied
 from core.model import Action, CancelToken, ProgressCallback, RowResult, RunMethod, Status
 from core.plan import Plan, now_local
-from core.run.api import ApiRows, execute
+from core.run.api import ApiRows
 from core.run.engine import (
     LOGINS_PERMISSION,
     LOGINS_REFUSAL,
@@ -177,18 +177,9 @@ def run_by_import(
     Raises :class:`~core.run.engine.CanvasUnavailable` (with the rows finished so far) when the run
     cannot go on. A dry run is the API method's dry run (it only reads).
     """
-    if options.dry_run:
-        return execute(
-            plan,
-            client,
-            options,
-            progress=progress,
-            cancel=cancel,
-            journal=journal,
-            workbook_key=workbook_key,
-        )
+    strategy = ApiRows(plan) if options.dry_run else SisImport(plan, settings or ImportSettings())
     return run_strategy(
-        SisImport(plan, settings or ImportSettings()),
+        strategy,
         client,
         options,
         progress=progress,
