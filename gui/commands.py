@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
-from gui.table_model import CellChange, LoginsTableModel
+from core.edits import CellChange
 
 #: Pasting more cells than this at once is refused (a whole sheet pasted by mistake).
 MAX_PASTE_CELLS = 1_000_000
+
+
+class EditableCells(Protocol):
+    """What an edit command needs of the grid's model (gui.table_model's is one)."""
+
+    def edit_cells(self, changes: Iterable[tuple[int, int, str]]) -> list[CellChange]: ...
+
+    def restore_cells(self, changes: Sequence[CellChange], *, to_old: bool) -> None: ...
 
 
 class EditCellsCommand(QUndoCommand):
@@ -23,7 +32,7 @@ class EditCellsCommand(QUndoCommand):
 
     def __init__(
         self,
-        model: LoginsTableModel,
+        model: EditableCells,
         changes: Sequence[tuple[int, int, str]],
         text: str,
     ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -28,20 +27,20 @@ from PySide6.QtWidgets import (
 
 from core import credentials
 from core.canvas.errors import CanvasError
-from core.profiles import SANDBOX_PROFILE_NAME, Profile, ProfileStore, instance_kind
-from gui import settings
-from gui.connection import (
-    BADGES,
-    TOKEN_STEPS_HTML,
+from core.connection import (
     Connection,
     ProbeResult,
     check_url,
     probe,
     start_sandbox_connection,
 )
+from core.profiles import SANDBOX_PROFILE_NAME, Profile, ProfileStore, instance_kind
+from gui import settings
+from gui.kind_badge import BADGES, KindBadge, dot_icon
+from gui.token_help import TOKEN_STEPS_HTML
 from gui.worker import BackgroundJob
 
-__all__ = ["ConnectDialog", "KindBadge", "show_token_help", "start_sandbox_connection"]
+__all__ = ["ConnectDialog"]
 
 log = logging.getLogger(__name__)
 
@@ -49,58 +48,6 @@ KEYCHAIN_MISSING_TEXT = (
     "Your computer's keychain is not available; the token is kept until you close the app."
 )
 NEW_PROFILE_NAME = "New connection"
-
-
-class KindBadge(QLabel):
-    """A coloured pill saying PRODUCTION, TEST, BETA or SANDBOX."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.kind = ""
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setAccessibleName("Kind of Canvas")
-        # A pill, never stretched into a block when its dialog has height to spare.
-        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
-        self.set_kind("")
-
-    def set_kind(self, kind: str) -> None:
-        self.kind = kind
-        if kind not in BADGES:
-            self.hide()
-            return
-        text, background, foreground = BADGES[kind]
-        self.setText(text)
-        self.setToolTip(
-            "Real students and real logins: changes here are for real."
-            if kind == "production"
-            else "A practice copy: changes here do not reach the real Canvas."
-        )
-        self.setStyleSheet(
-            f"QLabel {{ background: {background}; color: {foreground}; font-weight: bold;"
-            " border-radius: 4px; padding: 2px 8px; }"
-        )
-        self.show()
-
-
-def _dot_icon(color: str) -> QIcon:
-    pixmap = QPixmap(24, 24)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(QColor(color))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawEllipse(6, 6, 12, 12)
-    painter.end()
-    return QIcon(pixmap)
-
-
-def show_token_help(parent: QWidget | None = None) -> None:
-    box = QMessageBox(parent)
-    box.setWindowTitle("How to make a Canvas access token")
-    box.setTextFormat(Qt.TextFormat.RichText)
-    box.setText("<b>Make an access token in Canvas</b>" + TOKEN_STEPS_HTML)
-    box.setIcon(QMessageBox.Icon.Information)
-    box.exec()
 
 
 class ConnectDialog(QDialog):
@@ -323,7 +270,7 @@ class ConnectDialog(QDialog):
             item = QListWidgetItem(profile.name, self.profile_list)
             item.setData(Qt.ItemDataRole.UserRole, profile.name)
             kind = instance_kind(profile.url)
-            item.setIcon(_dot_icon(BADGES[kind][1]))
+            item.setIcon(dot_icon(BADGES[kind][1]))
             item.setToolTip(f"{profile.url} ({BADGES[kind][0].lower()})")
         self.profile_list.blockSignals(False)
         names = [p.name for p in self.store.profiles()]

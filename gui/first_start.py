@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 import core
 from core.paths import data_dir, resource_path
-from gui.connection import TOKEN_STEPS_HTML
+from gui.token_help import TOKEN_STEPS_HTML
 
 DEMO_FILE_NAME = "Canvas Logins demo.xlsx"
 

@@ -1,31 +1,60 @@
-"""The main window's actions, menus and toolbar, and the grid's clipboard edits.
+"""The main window's one action registry, its menus and its toolbar.
 
-Every action has a keyboard shortcut and a status tip; the toolbar shows the four main
-steps in order: Open → Check → Run → Save.
+Every action is made here, the same way (:func:`build_actions`), from the window's
+slots (:class:`ActionSlots`); every action has a keyboard shortcut and a status tip.
+The toolbar shows the four main steps in order: Open → Check → Run → Save.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QToolButton
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QMainWindow, QMenu, QMenuBar, QStyle, QToolBar, QToolButton
 
-from gui import settings
-from gui.commands import (
-    EditCellsCommand,
-    fill_down_changes,
-    fill_selection_changes,
-    parse_clipboard_block,
-    paste_changes,
-)
 from gui.filter_proxy import RowFilter
 
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+__all__ = [
+    "ActionSlots",
+    "Actions",
+    "build_actions",
+    "build_menus",
+    "build_toolbar",
+    "fill_recent_menu",
+    "key_list",
+]
+
+
+class ActionSlots(Protocol):
+    """What the actions call: the main window's slots."""
+
+    undo_stack: QUndoStack
+
+    def choose_and_open(self) -> object: ...
+    def open_demo(self) -> object: ...
+    def save(self) -> object: ...
+    def choose_and_save_as(self) -> object: ...
+    def export_logins_csv(self) -> object: ...
+    def close_document(self) -> object: ...
+    def close(self) -> object: ...
+    def copy_selection(self) -> object: ...
+    def paste(self) -> object: ...
+    def fill_down(self) -> object: ...
+    def focus_search(self) -> object: ...
+    def set_passwords_visible(self, visible: bool) -> object: ...
+    def set_row_filter(self, mode: RowFilter, status: str = "") -> object: ...
+    def connect_to_canvas(self) -> object: ...
+    def check_with_canvas(self) -> object: ...
+    def run_changes(self) -> object: ...
+    def stop_run(self) -> object: ...
+    def undo_last_run(self) -> object: ...
+    def show_about_box(self) -> object: ...
+    def open_log_folder(self) -> object: ...
+    def show_token_help(self) -> object: ...
 
 
 @dataclass
@@ -34,6 +63,7 @@ class Actions:
     open_demo: QAction
     save: QAction
     save_as: QAction
+    export_sis: QAction
     close: QAction
     quit: QAction
     undo: QAction
@@ -57,9 +87,9 @@ class Actions:
 
 
 def _action(
-    window: MainWindow,
+    window: QMainWindow,
     text: str,
-    slot,
+    slot: Callable[[], object],
     shortcut: QKeySequence | QKeySequence.StandardKey | str | list[QKeySequence] | None = None,
     tip: str = "",
     icon: QStyle.StandardPixmap | None = None,
@@ -97,17 +127,18 @@ def key_list(standard: QKeySequence.StandardKey, *extra: str) -> list[QKeySequen
     return keys
 
 
-def build_actions(w: MainWindow) -> Actions:
+def build_actions(w: QMainWindow, slots: ActionSlots) -> Actions:
+    """Every action of the window, each calling one of ``slots``."""
     sp = QStyle.StandardPixmap
-    undo = w.undo_stack.createUndoAction(w, "&Undo")
+    undo = slots.undo_stack.createUndoAction(w, "&Undo")
     undo.setShortcut(QKeySequence.StandardKey.Undo)
-    redo = w.undo_stack.createRedoAction(w, "&Redo")
+    redo = slots.undo_stack.createRedoAction(w, "&Redo")
     redo.setShortcuts(key_list(QKeySequence.StandardKey.Redo, "Ctrl+Y"))
     show_passwords = QAction("Show &Passwords", w)
     show_passwords.setCheckable(True)
     show_passwords.setShortcut(QKeySequence("Ctrl+Shift+P"))
     show_passwords.setStatusTip("Show the passwords in the grid instead of dots")
-    show_passwords.toggled.connect(w.set_passwords_visible)
+    show_passwords.toggled.connect(slots.set_passwords_visible)
     filters: dict[RowFilter, QAction] = {}
     group = QActionGroup(w)
     for number, mode in enumerate(
@@ -118,7 +149,7 @@ def build_actions(w: MainWindow) -> Actions:
         )
         action.setCheckable(True)
         action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-        action.triggered.connect(lambda _c=False, m=mode: w.set_row_filter(m))
+        action.triggered.connect(lambda _c=False, m=mode: slots.set_row_filter(m))
         group.addAction(action)
         filters[mode] = action
     filters[RowFilter.ALL].setChecked(True)
@@ -126,15 +157,29 @@ def build_actions(w: MainWindow) -> Actions:
     show_problems.setCheckable(True)
     show_problems.setShortcut(QKeySequence("F8"))
     show_problems.setStatusTip("Show or hide the list of problems")
-    undo_run = QAction("Undo Last Run…", w)
-    undo_run.setVisible(False)
+    export_sis = _action(
+        w,
+        "Export &logins.csv…",
+        slots.export_logins_csv,
+        QKeySequence("Ctrl+Shift+E"),
+        "Write the new logins into logins.csv for a SIS import by hand",
+    )
+    export_sis.setObjectName("ExportLoginsCsv")
+    undo_run = _action(
+        w,
+        "Undo Last Run…",
+        slots.undo_last_run,
+        QKeySequence("Ctrl+Alt+Z"),
+        "Remove the logins the last run created",
+    )
+    undo_run.setObjectName("UndoLastRun")
     recent_menu = QMenu("Open &Recent", w)
     recent_menu.setObjectName("RecentMenu")
     return Actions(
         open=_action(
             w,
             "&Open…",
-            w.choose_and_open,
+            slots.choose_and_open,
             QKeySequence.StandardKey.Open,
             "Open a workbook",
             sp.SP_DialogOpenButton,
@@ -142,14 +187,14 @@ def build_actions(w: MainWindow) -> Actions:
         open_demo=_action(
             w,
             "Open the &Demo Workbook",
-            w.open_demo,
+            slots.open_demo,
             QKeySequence("Ctrl+Shift+D"),
             "Open a copy of the demo workbook to practise with",
         ),
         save=_action(
             w,
             "&Save",
-            w.save,
+            slots.save,
             QKeySequence.StandardKey.Save,
             "Save results and edits into the workbook",
             sp.SP_DialogSaveButton,
@@ -157,53 +202,58 @@ def build_actions(w: MainWindow) -> Actions:
         save_as=_action(
             w,
             "Save &As…",
-            w.choose_and_save_as,
+            slots.choose_and_save_as,
             QKeySequence("Ctrl+Shift+S"),
             "Save into another file",
         ),
+        export_sis=export_sis,
         close=_action(
             w,
             "&Close Workbook",
-            w.close_document,
+            slots.close_document,
             QKeySequence.StandardKey.Close,
             "Close the workbook",
         ),
         quit=_action(
             w,
             "&Quit",
-            w.close,
+            slots.close,
             key_list(QKeySequence.StandardKey.Quit, "Ctrl+Q"),
             "Quit Canvas Logins",
         ),
         undo=undo,
         redo=redo,
         copy=_action(
-            w, "&Copy", w.copy_selection, QKeySequence.StandardKey.Copy, "Copy the selected cells"
+            w,
+            "&Copy",
+            slots.copy_selection,
+            QKeySequence.StandardKey.Copy,
+            "Copy the selected cells",
         ),
         paste=_action(
             w,
             "&Paste",
-            w.paste,
+            slots.paste,
             QKeySequence.StandardKey.Paste,
             "Paste cells copied from Excel into the grid",
         ),
         fill_down=_action(
             w,
             "Fill &Down",
-            w.fill_down,
+            slots.fill_down,
             QKeySequence("Ctrl+D"),
             "Copy the top selected cell down the selection",
         ),
         show_passwords=show_passwords,
         find=_action(
-            w, "&Search…", w.focus_search, QKeySequence.StandardKey.Find, "Search the rows"
+            w, "&Search…", slots.focus_search, QKeySequence.StandardKey.Find, "Search the rows"
         ),
         filters=filters,
         show_problems=show_problems,
         connect=_action(
             w,
             "&Connect…",
-            w.connect_to_canvas,
+            slots.connect_to_canvas,
             QKeySequence("Ctrl+Shift+K"),
             "Connect to Canvas or the practice sandbox",
             sp.SP_DriveNetIcon,
@@ -211,7 +261,7 @@ def build_actions(w: MainWindow) -> Actions:
         check=_action(
             w,
             "C&heck with Canvas",
-            w.check_with_canvas,
+            slots.check_with_canvas,
             QKeySequence("Ctrl+K"),
             "Ask Canvas what would happen, without changing anything",
             sp.SP_DialogApplyButton,
@@ -219,7 +269,7 @@ def build_actions(w: MainWindow) -> Actions:
         run=_action(
             w,
             "&Run",
-            lambda: w.run_changes(True),
+            slots.run_changes,
             QKeySequence("Ctrl+R"),
             "Create, change and remove the logins in Canvas",
             sp.SP_MediaPlay,
@@ -227,7 +277,7 @@ def build_actions(w: MainWindow) -> Actions:
         stop=_action(
             w,
             "&Stop",
-            w.stop_run,
+            slots.stop_run,
             QKeySequence("Ctrl+."),
             "Stop after the calls already sent",
             sp.SP_MediaStop,
@@ -236,21 +286,21 @@ def build_actions(w: MainWindow) -> Actions:
         about=_action(
             w,
             "&About Canvas Logins",
-            w.show_about_box,
+            slots.show_about_box,
             QKeySequence("Ctrl+F1"),
             "Version and credits",
         ),
         open_logs=_action(
             w,
             "Open &Log Folder",
-            w.open_log_folder,
+            slots.open_log_folder,
             QKeySequence("Ctrl+Shift+L"),
             "Open the folder with the app's log file",
         ),
         token_help=_action(
             w,
             "How to Make a &Token",
-            w.show_token_help,
+            slots.show_token_help,
             QKeySequence.StandardKey.HelpContents,
             "Step by step: create a Canvas access token",
         ),
@@ -258,8 +308,7 @@ def build_actions(w: MainWindow) -> Actions:
     )
 
 
-def build_menus(w: MainWindow, a: Actions) -> None:
-    bar = w.menuBar()
+def build_menus(bar: QMenuBar, a: Actions) -> None:
     file_menu = bar.addMenu("&File")
     file_menu.addAction(a.open)
     file_menu.addMenu(a.recent_menu)
@@ -267,10 +316,10 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     file_menu.addSeparator()
     file_menu.addAction(a.save)
     file_menu.addAction(a.save_as)
+    file_menu.addAction(a.export_sis)
     file_menu.addSeparator()
     file_menu.addAction(a.close)
     file_menu.addAction(a.quit)
-    a.recent_menu.aboutToShow.connect(w.refresh_recent_files)
 
     edit_menu = bar.addMenu("&Edit")
     edit_menu.addAction(a.undo)
@@ -304,7 +353,7 @@ def build_menus(w: MainWindow, a: Actions) -> None:
     help_menu.addAction(a.about)
 
 
-def build_toolbar(w: MainWindow, a: Actions) -> QToolBar:
+def build_toolbar(w: QMainWindow, a: Actions) -> QToolBar:
     bar = QToolBar("Main steps", w)
     bar.setObjectName("MainToolbar")
     bar.setMovable(False)
@@ -318,9 +367,14 @@ def build_toolbar(w: MainWindow, a: Actions) -> QToolBar:
     return bar
 
 
-def fill_recent_menu(w: MainWindow, menu: QMenu) -> None:
+def fill_recent_menu(
+    menu: QMenu,
+    files: list[str],
+    open_file: Callable[[str], object],
+    clear_list: Callable[[], object],
+) -> None:
+    """File → Open Recent: ``files`` numbered, and "Clear the list"."""
     menu.clear()
-    files = settings.RECENT_FILES.get()
     if not files:
         empty = menu.addAction("No recent workbooks")
         empty.setEnabled(False)
@@ -330,93 +384,7 @@ def fill_recent_menu(w: MainWindow, menu: QMenu) -> None:
         action = menu.addAction(label)
         action.setToolTip(path)
         action.setStatusTip(path)
-        action.triggered.connect(lambda _c=False, p=path: w.open_file(p))
+        action.triggered.connect(lambda _c=False, p=path: open_file(p))
     menu.addSeparator()
     clear = menu.addAction("Clear the list")
-    clear.triggered.connect(lambda: (settings.RECENT_FILES.set([]), w.refresh_recent_files()))
-
-
-# ----- clipboard and fill ------------------------------------------------------------
-def selected_cells(w: MainWindow) -> tuple[list[int], list[int]]:
-    """Selected proxy rows and columns (sorted), or the current cell's."""
-    selection = w.view.selectionModel()
-    indexes = selection.selectedIndexes() if selection else []
-    if not indexes:
-        current = w.view.currentIndex()
-        if not current.isValid():
-            return [], []
-        indexes = [current]
-    rows = sorted({i.row() for i in indexes})
-    cols = sorted({i.column() for i in indexes})
-    return rows, cols
-
-
-def copy_selection(w: MainWindow) -> str:
-    rows, cols = selected_cells(w)
-    if not rows:
-        return ""
-    model = w.table_model
-    lines = []
-    for proxy_row in rows:
-        table_row = w.proxy.table_row(proxy_row)
-        values = []
-        for col in cols:
-            text = model.index(table_row, col).data(Qt.ItemDataRole.DisplayRole) or ""
-            values.append(str(text).replace("\t", " ").replace("\n", " "))
-        lines.append("\t".join(values))
-    text = "\n".join(lines) + "\n"
-    QGuiApplication.clipboard().setText(text)
-    return text
-
-
-def paste_text(w: MainWindow, text: str) -> int:
-    """Paste ``text`` at the selection as one undoable step; the number of cells set."""
-    model = w.table_model
-    if w.doc is None or model.read_only:
-        return 0
-    block = parse_clipboard_block(text)
-    rows, cols = selected_cells(w)
-    if not block or not rows:
-        return 0
-    if len(block) == 1 and len(block[0]) == 1 and (len(rows) > 1 or len(cols) > 1):
-        table_rows = [w.proxy.table_row(r) for r in rows]
-        changes = fill_selection_changes(block[0][0], table_rows, cols)
-    else:
-        visible = range(rows[0], w.proxy.rowCount())
-        table_rows = [w.proxy.table_row(r) for r in visible[: len(block)]]
-        changes = paste_changes(block, table_rows, cols[0], model.columnCount())
-    if not changes:
-        return 0
-    w.undo_stack.push(EditCellsCommand(model, changes, f"Paste {len(changes)} cells"))
-    _select_block(w, rows[0], cols[0], len(block), max(len(r) for r in block))
-    return len(changes)
-
-
-def _select_block(w: MainWindow, row: int, col: int, height: int, width: int) -> None:
-    if height <= 1 and width <= 1:
-        return
-    bottom = min(row + height, w.proxy.rowCount()) - 1
-    right = min(col + width, w.proxy.columnCount()) - 1
-    from PySide6.QtCore import QItemSelection
-
-    selection = QItemSelection(w.proxy.index(row, col), w.proxy.index(bottom, right))
-    w.view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-
-
-def fill_down(w: MainWindow) -> int:
-    model = w.table_model
-    if w.doc is None or model.read_only:
-        return 0
-    rows, cols = selected_cells(w)
-    if not rows:
-        return 0
-    if len(rows) == 1:
-        if rows[0] == 0:
-            return 0
-        rows = [rows[0] - 1, rows[0]]  # like Excel: copy the cell above
-    table_rows = [w.proxy.table_row(r) for r in rows]
-    changes = fill_down_changes([r.cells for r in w.doc.table.rows], table_rows, cols)
-    if not changes:
-        return 0
-    w.undo_stack.push(EditCellsCommand(model, changes, "Fill down"))
-    return len(changes)
+    clear.triggered.connect(lambda: clear_list())

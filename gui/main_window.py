@@ -1,54 +1,48 @@
 """The main window: the grid of rows, the four steps (Open → Check → Run → Save).
 
-Opening and saving live in :mod:`gui.document_flow`, checking and running in
-:mod:`gui.run_flow`, actions and menus in :mod:`gui.main_actions`. Questions to the
-user go through the replaceable ``ask_*`` / ``confirm`` / ``show_*`` attributes, so
-tests (and the self-test) can answer them without dialogs.
+The window owns its parts and wires them together: the widgets (:mod:`gui.main_layout`
+builds them and hands them back), the one action registry with its menus and toolbar
+(:mod:`gui.main_actions`), the grid's edits (:mod:`gui.grid_edits`), and the flows
+that open and save (:mod:`gui.document_flow`), run (:mod:`gui.run_flow`) and undo
+(:mod:`gui.undo_flow`) the open workbook's :class:`core.workflow.Workflow`. The flows
+see the window only as :class:`gui.window_parts.WindowParts`. Every question to staff
+goes through ``prompts`` (:class:`gui.prompts.Prompts`), which tests replace.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QIcon,
-    QUndoStack,
-)
-from PySide6.QtWidgets import (
-    QAbstractItemDelegate,
-    QAbstractItemView,
-    QMainWindow,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QUndoStack
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from core import APP_NAME
-from core.model import Role
+from core.journal import Journal
+from core.model import MIN_PASSWORD_LENGTH, Finding, Role
 from core.paths import resource_path
-from core.rules import check_table
-from gui import document_flow, main_actions, main_layout, settings, sis_dialogs
+from gui import document_flow, main_actions, main_layout, settings
 from gui.filter_proxy import RowFilter, RowFilterProxy
-from gui.mapping_dialog import ask_mapping
+from gui.grid_edits import GridEdits
+from gui.main_layout import EMPTY_PAGE, GRID_PAGE
 from gui.problems import ProblemsDock
-from gui.run_dialogs import show_summary
+from gui.prompts import Prompts
 from gui.run_flow import RunFlow
+from gui.sis_export_dialog import ExportSisDialog, export_logins_csv_dialog
 from gui.table_model import LoginsTableModel
+from gui.undo_flow import UndoFlow
+
+if TYPE_CHECKING:
+    from core.connection import Connection
+    from core.profiles import ProfileStore
+    from core.workbook import WorkbookDoc
+    from core.workflow import RunRequest, Workflow
 
 log = logging.getLogger(__name__)
 
-
-def _default_ask_connect(parent: QWidget) -> Any:
-    from gui.connect_dialog import ConnectDialog
-
-    dialog = ConnectDialog(parent, store=getattr(parent, "store", None))
-    if not dialog.exec():
-        return None
-    return dialog.connection()
+__all__ = ["MainWindow"]
 
 
 class MainWindow(QMainWindow):
@@ -56,30 +50,20 @@ class MainWindow(QMainWindow):
     check_finished = Signal(object)  # the dry run's RunSummary (None when it failed)
     saved = Signal(str)  # the path saved to
 
-    def __init__(self, store: Any = None, journal: Any = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        store: ProfileStore | None = None,
+        journal: Journal | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        if journal is None:
-            from core.journal import Journal
-
-            journal = Journal()
         self.store = store
-        self.journal = journal
-        self._doc: Any = None
-        self._connection: Any = None
+        self.journal = journal if journal is not None else Journal()
+        self._workflow: Workflow | None = None
+        self._connection: Connection | None = None
         self._results_unsaved = False
-        # Seams: replace in tests to answer without dialogs.
-        self.confirm = sis_dialogs.confirm_run_with_method
-        self.show_summary = show_summary
-        self.choose_sheet = document_flow.default_choose_sheet
-        self.choose_mapping = ask_mapping
-        self.ask_restore = document_flow.default_ask_restore
-        self.ask_locked = document_flow.default_ask_locked
-        self.ask_save_path = document_flow.default_ask_save_path
-        self.ask_open_path = document_flow.default_ask_open_path
-        self.ask_unsaved = document_flow.default_ask_unsaved
-        self.ask_connect = _default_ask_connect
-        self.show_error = document_flow.default_show_error
-        self.show_info = document_flow.default_show_info
+        #: Every question to staff; replace it to answer without dialogs (tests do).
+        self.prompts = Prompts(self)
 
         self.setObjectName("MainWindow")
         self.setWindowTitle(APP_NAME)
@@ -113,28 +97,43 @@ class MainWindow(QMainWindow):
         ):
             signal.connect(self._schedule_counts)
 
-        self._build_body()
-        self.actions_ = main_actions.build_actions(self)
-        main_actions.build_menus(self, self.actions_)
+        self.widgets = main_layout.build_main_widgets(self, self._proxy)
+        self.grid_edits = GridEdits(self.widgets.view, self._proxy, self._model, self.undo_stack)
+        self.actions_ = main_actions.build_actions(self, slots=self)
+        main_actions.build_menus(self.menuBar(), self.actions_)
         self.toolbar = main_actions.build_toolbar(self, self.actions_)
-        self._build_status_bar()
         self.problems_dock = ProblemsDock(self._model, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.problems_dock)
-        self.problems_dock.jump_requested.connect(self.jump_to_cell)
-        self.actions_.show_problems.toggled.connect(self.problems_dock.setVisible)
-        self.problems_dock.visibilityChanged.connect(self._problems_visibility)
         self.resizeDocks([self.problems_dock], [300], Qt.Orientation.Horizontal)
         self.actions_.show_passwords.setChecked(not self._model.mask_passwords)
-        self.run_flow = RunFlow(self)
-        sis_dialogs.install_sis_actions(self)
+        self.run_flow = RunFlow(self, self.widgets.progress_panel, self)
+        self.undo_flow = UndoFlow(self, self.run_flow, self)
+        self._wire_parts()
         self.problems_dock.hide()
         # A saved window state decides whether the Problems list shows; on a first start
         # it opens by itself when a workbook has problems.
         self.show_problems_when_found = not settings.restore_window(self)
         self.refresh_recent_files()
-        self._show_connection()
+        self.widgets.show_connection(self._connection)
         self.run_state_changed()
         self._update_title()
+
+    def _wire_parts(self) -> None:
+        """Connect the widgets, the problems list and the run flow to the window's slots."""
+        w = self.widgets
+        w.open_button.clicked.connect(self.choose_and_open)
+        w.demo_button.clicked.connect(self.open_demo)
+        for mode, button in w.filter_buttons.items():
+            button.clicked.connect(lambda _c=False, m=mode: self.set_row_filter(m))
+        w.status_filter.activated.connect(self._status_filter_chosen)
+        w.search_box.textChanged.connect(self._proxy.set_search)
+        w.progress_panel.stop_requested.connect(self.stop_run)
+        self.actions_.recent_menu.aboutToShow.connect(self.refresh_recent_files)
+        self.problems_dock.jump_requested.connect(self.jump_to_cell)
+        self.actions_.show_problems.toggled.connect(self.problems_dock.setVisible)
+        self.problems_dock.visibilityChanged.connect(self._problems_visibility)
+        self.run_flow.run_finished.connect(self.run_finished)
+        self.run_flow.check_finished.connect(self.check_finished)
 
     def _clean_changed(self, _clean: bool) -> None:
         self._update_title()
@@ -144,13 +143,6 @@ class MainWindow(QMainWindow):
 
     def _schedule_counts(self, *_args: object) -> None:
         self._counts_timer.start()
-
-    # ----- layout ----------------------------------------------------------------------
-    def _build_body(self) -> None:
-        main_layout.build_body(self)
-
-    def _build_status_bar(self) -> None:
-        main_layout.build_status_bar(self)
 
     # ----- public properties -----------------------------------------------------------
     @property
@@ -162,11 +154,15 @@ class MainWindow(QMainWindow):
         return self._proxy
 
     @property
-    def doc(self) -> Any:
-        return self._doc
+    def workflow(self) -> Workflow | None:
+        return self._workflow
 
     @property
-    def connection(self) -> Any:
+    def doc(self) -> WorkbookDoc | None:
+        return self._workflow.doc if self._workflow is not None else None
+
+    @property
+    def connection(self) -> Connection | None:
         return self._connection
 
     @property
@@ -175,7 +171,9 @@ class MainWindow(QMainWindow):
 
     @property
     def is_modified(self) -> bool:
-        return self._doc is not None and (self._results_unsaved or not self.undo_stack.isClean())
+        return self._workflow is not None and (
+            self._results_unsaved or not self.undo_stack.isClean()
+        )
 
     def unsaved_words(self) -> str:
         if self._results_unsaved and not self.undo_stack.isClean():
@@ -187,7 +185,7 @@ class MainWindow(QMainWindow):
         return document_flow.open_document(self, path, sheet)
 
     def choose_and_open(self) -> bool:
-        path = self.ask_open_path(self)
+        path = self.prompts.ask_open_path()
         return bool(path) and self.open_file(path)
 
     def open_demo(self) -> bool:
@@ -199,7 +197,9 @@ class MainWindow(QMainWindow):
         try:
             copy = demo_workbook_copy()
         except OSError as exc:
-            self.show_error(self, "Cannot open the demo", f"The demo could not be copied ({exc}).")
+            self.prompts.show_error(
+                "Cannot open the demo", f"The demo could not be copied ({exc})."
+            )
             return False
         self._results_unsaved = False
         self.undo_stack.setClean()
@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
             return False
         if self._connection is None:
             try:
-                from gui.connection import start_sandbox_connection
+                from core.connection import start_sandbox_connection
 
                 self.set_connection(start_sandbox_connection())
             except Exception:
@@ -215,21 +215,23 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage("The practice sandbox did not start.", 10_000)
         return True
 
-    def load_document(self, doc: Any) -> None:
+    def load_document(self, workflow: Workflow) -> None:
         """Show an opened workbook (document_flow calls this)."""
-        self._doc = doc
+        self._workflow = workflow
+        doc = workflow.doc
         self._results_unsaved = False
         self.undo_stack.clear()
         self._proxy.clear()
-        self.search_box.clear()
+        self.widgets.search_box.clear()
         self._sync_filter_controls()
         self._model.set_table(doc.table)
         self.check_offline()
-        self.pages.setCurrentIndex(1)
+        self.widgets.pages.setCurrentIndex(GRID_PAGE)
         self._fit_columns()
+        view = self.widgets.view
         if self._proxy.rowCount():
-            self.view.setCurrentIndex(self._proxy.index(0, 0))
-        self.view.setFocus()
+            view.setCurrentIndex(self._proxy.index(0, 0))
+        view.setFocus()
         self._update_title()
         self.run_state_changed()
         rows = len(doc.table.rows)
@@ -247,9 +249,9 @@ class MainWindow(QMainWindow):
         return document_flow.save_document(self, path)
 
     def choose_and_save_as(self) -> bool:
-        if self._doc is None:
+        if self._workflow is None:
             return False
-        path = self.ask_save_path(self, self._doc.path)
+        path = self.prompts.ask_save_path(self._workflow.doc.path)
         return bool(path) and self.save_as(path)
 
     def document_saved(self, path: Path) -> None:
@@ -265,23 +267,22 @@ class MainWindow(QMainWindow):
             self._update_title()
 
     def close_document(self) -> bool:
-        if self._doc is None or self.is_running:
+        if self._workflow is None or self.is_running:
             return False
         if not document_flow.confirm_discard(self):
             return False
-        self._doc = None
+        self._workflow = None
         self._results_unsaved = False
         self.undo_stack.clear()
         self._model.set_table(None)
-        self.pages.setCurrentIndex(0)
+        self.widgets.pages.setCurrentIndex(EMPTY_PAGE)
         self._update_title()
         self.run_state_changed()
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.is_running:
-            self.show_info(
-                self,
+            self.prompts.show_info(
                 "A run is in progress",
                 "Stop the run first (Stop, or the Esc key). Every result so far is kept.",
             )
@@ -294,20 +295,28 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def refresh_recent_files(self) -> None:
-        main_layout.refresh_recent_files(self)
+        files = settings.RECENT_FILES.get()
+        main_actions.fill_recent_menu(
+            self.actions_.recent_menu, files, self.open_file, self._clear_recent_files
+        )
+        self.widgets.show_recent_files(files[:5], self.open_file)
+
+    def _clear_recent_files(self) -> None:
+        settings.RECENT_FILES.set([])
+        self.refresh_recent_files()
+
+    def export_logins_csv(self) -> ExportSisDialog | None:
+        """File → "Export logins.csv…" for the open workbook."""
+        doc = self.doc
+        if doc is None:
+            return None
+        self.commit_pending_edit()
+        findings = list(self._model.findings.findings)
+        return export_logins_csv_dialog(self, doc.table, findings, doc.path)
 
     # ----- drag and drop ---------------------------------------------------------------
-    def _dropped_path(self, event: QDragEnterEvent | QDropEvent) -> str | None:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile() and document_flow.is_workbook_path(url.toLocalFile()):
-                return url.toLocalFile()
-        return None
-
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if not self.is_running and self._dropped_path(event):
+        if not self.is_running and document_flow.dropped_workbook(event):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -316,7 +325,7 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = self._dropped_path(event)
+        path = document_flow.dropped_workbook(event)
         if path is None or self.is_running:
             event.ignore()
             return
@@ -324,7 +333,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, lambda: self.open_file(path))
 
     # ----- connection ------------------------------------------------------------------
-    def set_connection(self, connection: Any) -> None:
+    def set_connection(self, connection: Connection | None) -> None:
         previous = self._connection
         self._connection = connection
         if previous is not None and previous is not connection:
@@ -332,34 +341,35 @@ class MainWindow(QMainWindow):
                 previous.close()  # idempotent: ends its HTTP session, stops a private sandbox
             except Exception:
                 log.exception("previous connection did not close")
-        self._show_connection()
-        if self._doc is not None:
+        self.widgets.show_connection(connection)
+        if self._workflow is not None:
             self.check_offline()
         self.run_state_changed()
 
     def connect_to_canvas(self) -> bool:
-        connection = self.ask_connect(self)
+        connection = self.prompts.ask_connect(self.store)
         if connection is None:
             return False
         self.set_connection(connection)
         return True
 
-    def _show_connection(self) -> None:
-        main_layout.show_connection(self)
+    def ensure_connection(self) -> Connection | None:
+        """The connection, asking staff to connect when there is none."""
+        if self._connection is None and not self.connect_to_canvas():
+            return None
+        return self._connection
 
     # ----- checking and running --------------------------------------------------------
-    def check_offline(self) -> list:
+    def check_offline(self) -> list[Finding]:
         """Check every row against the rules now; the grid shows what was found."""
         self._recheck_timer.stop()
-        if self._doc is None:
+        if self._workflow is None:
             return []
-        min_length = 8
         profile = getattr(self._connection, "profile", None)
-        if profile is not None:
-            min_length = int(getattr(profile, "min_password_length", 8) or 8)
+        min_length = int(getattr(profile, "min_password_length", 0) or MIN_PASSWORD_LENGTH)
         provider_types = getattr(self._connection, "provider_types", None) or None
-        findings = check_table(
-            self._doc.table, min_password_length=min_length, provider_types=provider_types
+        findings = self._workflow.check(
+            min_password_length=min_length, provider_types=provider_types
         )
         self._model.set_findings(findings)
         return findings
@@ -367,21 +377,27 @@ class MainWindow(QMainWindow):
     def check_with_canvas(self) -> bool:
         return self.run_flow.start(dry_run=True)
 
-    def run_changes(self, confirm: bool = True) -> bool:
-        return self.run_flow.start(dry_run=False, confirm=confirm)
+    def run_changes(self, confirm: bool = True, request: RunRequest | None = None) -> bool:
+        """Send the rows; without ``confirm``, by ``request`` (default: as the last run)."""
+        return self.run_flow.start(dry_run=False, confirm=confirm, request=request)
 
     def stop_run(self) -> None:
         self.run_flow.stop()
 
+    def undo_last_run(self, confirm: bool = True) -> bool:
+        """Canvas → "Undo Last Run…"; False when nothing was started."""
+        return self.undo_flow.start(confirm)
+
     def run_state_changed(self) -> None:
+        """Enable the actions that fit now (a workbook open? a run going?)."""
         running = self.is_running
-        has_doc = self._doc is not None
+        has_doc = self._workflow is not None
         a = self.actions_
-        for action in (a.check, a.run):
+        for action in (a.check, a.run, a.save, a.save_as, a.export_sis, a.undo_run, a.close):
             action.setEnabled(has_doc and not running)
+        a.paste.setEnabled(has_doc and not running)
+        a.fill_down.setEnabled(has_doc and not running)
         a.stop.setEnabled(running)
-        for action in (a.save, a.save_as, a.close, a.paste, a.fill_down):
-            action.setEnabled(has_doc and not running)
         a.open.setEnabled(not running)
         a.open_demo.setEnabled(not running)
         a.connect.setEnabled(not running)
@@ -390,68 +406,46 @@ class MainWindow(QMainWindow):
 
     def commit_pending_edit(self) -> None:
         """Finish an edit still open in a cell editor, so it is not lost."""
-        if self.view.state() != QAbstractItemView.State.EditingState:
-            return
-        for editor in self.view.viewport().findChildren(QWidget):
-            if editor.parent() is self.view.viewport() and editor.isVisible():
-                self.view.commitData(editor)
-                self.view.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        self.grid_edits.commit_pending_edit()
 
     # ----- grid edits ------------------------------------------------------------------
     def copy_selection(self) -> str:
-        return main_actions.copy_selection(self)
+        return self.grid_edits.copy_selection()
 
     def paste(self) -> int:
-        from PySide6.QtGui import QGuiApplication
-
-        return main_actions.paste_text(self, QGuiApplication.clipboard().text())
+        return self.grid_edits.paste()
 
     def paste_text(self, text: str) -> int:
-        return main_actions.paste_text(self, text)
+        return self.grid_edits.paste_text(text)
 
     def fill_down(self) -> int:
-        return main_actions.fill_down(self)
+        return self.grid_edits.fill_down()
 
     def set_passwords_visible(self, visible: bool) -> None:
         self._model.mask_passwords = not visible
         settings.MASK_PASSWORDS.set(not visible)
         password_col = self._model.column_for(Role.PASSWORD)
         if password_col is not None:
-            main_layout.fit_columns(self, [password_col])
+            self.widgets.fit_columns([password_col])
         if self._proxy.search:
             self._proxy.refilter()
 
     def focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
+        self.widgets.search_box.setFocus()
+        self.widgets.search_box.selectAll()
 
-    def select_cell(self, table_row: int, column: int, *, extend_to: tuple[int, int] | None = None):
+    def select_cell(
+        self, table_row: int, column: int, *, extend_to: tuple[int, int] | None = None
+    ) -> QModelIndex:
         """Make a table cell current (tests and the problems list use this)."""
-        index = self._proxy.proxy_index_for(table_row, max(column, 0))
-        if not index.isValid():
-            return index
-        selection = self.view.selectionModel()
-        self.view.setCurrentIndex(index)
-        if extend_to is not None:
-            from PySide6.QtCore import QItemSelection
-
-            end = self._proxy.proxy_index_for(*extend_to)
-            selection.select(
-                QItemSelection(index, end), QItemSelectionModel.SelectionFlag.ClearAndSelect
-            )
-        return index
+        return self.grid_edits.select_cell(table_row, column, extend_to=extend_to)
 
     def jump_to_cell(self, table_row: int, column: int) -> None:
-        index = self._proxy.proxy_index_for(table_row, max(column, 0))
-        if not index.isValid():
+        """Show a table cell, clearing the filter and the search when they hide it."""
+        if not self.grid_edits.show_cell(table_row, column):
             self.set_row_filter(RowFilter.ALL)
-            self.search_box.clear()
-            index = self._proxy.proxy_index_for(table_row, max(column, 0))
-        if not index.isValid():
-            return
-        self.view.setCurrentIndex(index)
-        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
-        self.view.setFocus()
+            self.widgets.search_box.clear()
+            self.grid_edits.show_cell(table_row, column)
 
     # ----- filters ---------------------------------------------------------------------
     def set_row_filter(self, mode: RowFilter, status: str = "") -> None:
@@ -459,13 +453,16 @@ class MainWindow(QMainWindow):
         self._sync_filter_controls()
 
     def _status_filter_chosen(self, index: int) -> None:
-        main_layout.status_filter_chosen(self, index)
+        self.set_row_filter(*self.widgets.chosen_status(index))
 
     def _sync_filter_controls(self) -> None:
-        main_layout.sync_filter_controls(self)
+        self.widgets.sync_filter_buttons(self._proxy, self._model)
+        for key, action in self.actions_.filters.items():
+            action.setChecked(key is self._proxy.mode)
 
     def _update_counts(self) -> None:
-        main_layout.update_counts(self)
+        doc = self.doc
+        self.widgets.update_counts(doc.table if doc else None, self._proxy, self._model)
 
     def _problems_visibility(self, visible: bool) -> None:
         self.actions_.show_problems.blockSignals(True)
@@ -473,17 +470,20 @@ class MainWindow(QMainWindow):
         self.actions_.show_problems.blockSignals(False)
 
     def _fit_columns(self) -> None:
-        main_layout.fit_columns(self)
+        self.widgets.fit_columns()
+        if self.show_problems_when_found and self._model.findings.findings:
+            self.problems_dock.show()
 
     def fit_output_columns(self) -> None:
-        main_layout.fit_output_columns(self)
+        self.widgets.fit_output_columns(self._model)
 
     def _update_title(self) -> None:
-        if self._doc is None:
+        doc = self.doc
+        if doc is None:
             self.setWindowTitle(APP_NAME)
             self.setWindowModified(False)
             return
-        self.setWindowTitle(f"{self._doc.path.name} [*] — {APP_NAME}")
+        self.setWindowTitle(f"{doc.path.name} [*] — {APP_NAME}")
         self.setWindowModified(self.is_modified)
 
     # ----- help --------------------------------------------------------------------
@@ -498,6 +498,6 @@ class MainWindow(QMainWindow):
         open_log_folder()
 
     def show_token_help(self) -> None:
-        from gui.connect_dialog import show_token_help
+        from gui.token_help import show_token_help
 
         show_token_help(self)

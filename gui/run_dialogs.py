@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.model import Action, Progress, Status
-from gui.connect_dialog import KindBadge
+from gui.kind_badge import KindBadge
 from gui.theme_colors import status_solid
 
 #: Outcomes in the order the progress panel and the summary list them.

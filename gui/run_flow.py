@@ -1,48 +1,66 @@
-"""Check with Canvas (the dry run) and Run, from the main window.
+"""Check with Canvas (the dry run), Run, and any other writing job (undo), from the window.
 
-The core runner works on a worker thread through GUI-SHELL's :class:`BackgroundJob`;
-its merged progress reports arrive here on the GUI thread and go into the model (which
-coalesces view updates) and the progress panel. Stop asks the runner to start nothing
-new; every result that came back is kept, rows never sent stay as they were. After a
-run the workbook is saved back and the summary is shown.
+The workflow's run (:meth:`core.workflow.Workflow.run`) works on a worker thread
+through :class:`gui.worker.BackgroundJob`; its merged progress reports arrive here on
+the GUI thread and go into the model (which coalesces view updates) and the progress
+panel. Stop asks the run to start nothing new; every result that came back is kept,
+rows never sent stay as they were. After a run the workbook is saved back and the
+summary is shown.
+
+How to run (API or SIS import) comes back from the confirmation as a
+:class:`core.workflow.RunRequest`; the last one chosen is preselected next time.
 """
 
 from __future__ import annotations
 
 import logging
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
-from core.journal import workbook_key_for
-from core.model import Progress, Status
-from core.plan import Plan, build_plan
-from core.run import RunSummary, execute
+from core.model import CancelToken, Progress, ProgressCallback, RunMethod, Status
+from core.workflow import RunOutcome, RunRequest
 from gui.filter_proxy import RowFilter
-from gui.run_jobs import canvas_job, run_options
-from gui.sis_dialogs import RunMethodChoice
 from gui.worker import BackgroundJob
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from core.connection import Connection
+    from core.plan import Plan
+    from core.workflow import Workflow
+    from gui.run_dialogs import RunProgressPanel
+    from gui.window_parts import WindowParts
 
 log = logging.getLogger(__name__)
 
+__all__ = ["RunFlow", "WritingJob"]
+
+#: A writing job for the worker: ``job(progress, cancel)`` returns what Canvas did.
+WritingJob = Callable[[ProgressCallback, CancelToken], RunOutcome]
+
 
 class RunFlow(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    """One run (or check, or undo) at a time, with the progress panel and Stop."""
+
+    #: A run or undo ended: its RunSummary (None when it failed).
+    run_finished = Signal(object)
+    #: A check with Canvas ended: the dry run's RunSummary (None when it failed).
+    check_finished = Signal(object)
+
+    def __init__(
+        self, window: WindowParts, panel: RunProgressPanel, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
         self._window = window
+        self._panel = panel
         self.job = BackgroundJob(self)
         self.job.progress.connect(self._progress)
         self.job.finished.connect(self._finished)
         self.job.failed.connect(self._failed)
         self._dry_run = False
         self._stopping = False
-        self._sent_any = False
-        #: API or SIS import, set by the run confirmation (gui.sis_dialogs).
-        self.method_choice = RunMethodChoice()
+        #: How the last run went (API or SIS import); the confirmation preselects it.
+        self.last_request = RunRequest()
 
     @property
     def is_running(self) -> bool:
@@ -53,20 +71,23 @@ class RunFlow(QObject):
         return self._dry_run
 
     # ----- starting --------------------------------------------------------------------
-    def start(self, *, dry_run: bool, confirm: bool = True) -> bool:
-        """Plan the rows and start; False when nothing was started (and why was shown)."""
+    def start(
+        self, *, dry_run: bool, confirm: bool = True, request: RunRequest | None = None
+    ) -> bool:
+        """Plan the rows and start; False when nothing was started (and why was shown).
+
+        A run asks for confirmation (which says how to run) unless ``confirm`` is False;
+        then it goes by ``request``, or as the last run went.
+        """
         w = self._window
-        if w.doc is None or self.is_running:
+        workflow = w.workflow
+        if workflow is None or self.is_running:
             return False
-        connection = w.connection
+        connection = w.ensure_connection()
         if connection is None:
-            connection = w.ask_connect(w)
-            if connection is None:
-                return False
-            w.set_connection(connection)
-        if not dry_run and not getattr(connection, "can_manage_logins", True):
-            w.show_error(
-                w,
+            return False
+        if not dry_run and not connection.can_manage_logins:
+            w.prompts.show_error(
                 "Not allowed",
                 "This Canvas token may not manage logins in this account. Ask a Canvas "
                 "administrator for a token with the right to manage login details.",
@@ -75,65 +96,59 @@ class RunFlow(QObject):
         w.commit_pending_edit()
         w.table_model.flush_results()
         w.check_offline()
-        plan = build_plan(w.doc.table, w.table_model.findings.findings)
+        plan = workflow.plan(w.table_model.findings.findings)
         if not plan.operations and not plan.invalid:
-            w.show_info(
-                w,
+            w.prompts.show_info(
                 "Nothing to send",
                 "Every row is already done (or blank). Edit a row to send it again.",
             )
             return False
-        wants_confirmation = not dry_run and confirm and plan.operations
-        if wants_confirmation and not w.confirm(w, plan, connection, False):
-            return False
-        self._launch(plan, connection, dry_run)
+        if dry_run:
+            request = None  # a check with Canvas always reads by the API
+        elif confirm and plan.operations:
+            request = w.prompts.confirm_run(plan, connection, self.last_request)
+            if request is None:
+                return False
+        if not dry_run:
+            request = request or self.last_request
+            self.last_request = request
+        self._launch(workflow, plan, connection, request, dry_run)
         return True
 
-    def _launch(self, plan: Plan, connection: Any, dry_run: bool) -> None:
-        w = self._window
+    def _launch(
+        self,
+        workflow: Workflow,
+        plan: Plan,
+        connection: Connection,
+        request: RunRequest | None,
+        dry_run: bool,
+    ) -> None:
         total = len(plan.operations) + len(plan.invalid)
-        title = (
-            "Checking with Canvas (nothing is changed)…"
-            if dry_run
-            else ("Sending changes to Canvas…")
-        )
-        if not dry_run and self.method_choice.method == "sis-import":
+        if dry_run:
+            title = "Checking with Canvas (nothing is changed)…"
+        elif request is not None and request.method is RunMethod.SIS_IMPORT:
             title = "Sending the new logins to Canvas as a SIS import…"
-        job = canvas_job(
-            partial(
-                self._runner(dry_run), plan, connection.client, run_options(connection, dry_run)
-            ),
-            journal=w.journal,
-            workbook_key=workbook_key_for(w.doc.path),
-        )
+        else:
+            title = "Sending changes to Canvas…"
+        client, options = connection.client, connection.run_options(dry_run)
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> RunOutcome:
+            return workflow.run(plan, client, options, request, progress=progress, cancel=cancel)
+
         self._start(total, title, job, dry_run=dry_run)
 
-    def _runner(self, dry_run: bool) -> Any:
-        """``execute``, or the SIS import's runner when the confirmation chose it."""
-        choice = self.method_choice
-        if dry_run or choice.method != "sis-import":
-            return execute
-        from core.sis.method import ImportSettings, run_by_import
-
-        settings = ImportSettings(login_sis_pattern=choice.login_sis_pattern)
-        return lambda *a, **kw: run_by_import(*a, settings=settings, **kw)
-
-    def start_job(self, total: int, title: str, job: Any) -> None:
-        """Another writing job (undo) with the run's panel, Stop, saving and summary.
-
-        ``job(progress, cancel)`` returns ``(RunSummary, stop message)`` like a run.
-        """
+    def start_job(self, total: int, title: str, job: WritingJob) -> None:
+        """Another writing job (undo) with the run's panel, Stop, saving and summary."""
         self._start(total, title, job, dry_run=False)
 
-    def _start(self, total: int, title: str, job: Any, *, dry_run: bool) -> None:
+    def _start(self, total: int, title: str, job: WritingJob, *, dry_run: bool) -> None:
         w = self._window
         self._dry_run = dry_run
         self._stopping = False
-        self._sent_any = False
         w.table_model.ensure_output_columns()
         w.table_model.read_only = True
-        w.progress_panel.start(total, title)
-        w.progress_panel.show()
+        self._panel.start(total, title)
+        self._panel.show()
         w.statusBar().showMessage(title)
         self.job.start(job)
         w.run_state_changed()
@@ -144,9 +159,8 @@ class RunFlow(QObject):
             return
         self._stopping = True
         self.job.cancel()
-        panel = self._window.progress_panel
-        if panel.stop_button.isEnabled():
-            panel.request_stop()  # shows "Stopping…"; its signal comes back here, ignored
+        if self._panel.stop_button.isEnabled():
+            self._panel.request_stop()  # shows "Stopping…"; its signal comes back, ignored
         self._window.statusBar().showMessage("Stopping after the calls already sent…")
         self._window.run_state_changed()
 
@@ -156,12 +170,11 @@ class RunFlow(QObject):
         if report.results:
             w.table_model.apply_results(report.results)
             if not self._dry_run:
-                self._sent_any = True
                 w.mark_results_unsaved()
-        w.progress_panel.update_progress(report)
+        self._panel.update_progress(report)
 
-    def _finished(self, outcome: tuple[RunSummary, str]) -> None:
-        summary, stop_message = outcome
+    def _finished(self, outcome: RunOutcome) -> None:
+        summary = outcome.summary
         w = self._window
         if summary.results:
             w.table_model.apply_results(summary.results)
@@ -169,12 +182,12 @@ class RunFlow(QObject):
                 w.mark_results_unsaved()
         w.table_model.flush_results()
         w.table_model.read_only = False
-        w.progress_panel.finish(summary)
+        self._panel.finish(summary)
         w.run_state_changed()
         w.fit_output_columns()
         w.check_offline()
-        if stop_message:
-            w.show_error(w, "Canvas stopped the run", stop_message)
+        if outcome.stop_message:
+            w.prompts.show_error("Canvas stopped the run", outcome.stop_message)
         if self._dry_run:
             ready = summary.count(Status.READY)
             w.statusBar().showMessage(
@@ -183,26 +196,27 @@ class RunFlow(QObject):
                 f"{summary.count(Status.INVALID)} need fixing. Nothing was changed in Canvas.",
                 20_000,
             )
-            w.check_finished.emit(summary)
+            self.check_finished.emit(summary)
             return
         saved_to = None
-        if w.is_modified and w.save():
-            saved_to = str(w.doc.path)
+        workflow = w.workflow
+        if w.is_modified and w.save() and workflow is not None:
+            saved_to = str(workflow.doc.path)
         w.statusBar().showMessage(
             ("Stopped. " if summary.cancelled else "Finished. ") + summary.line(), 30_000
         )
-        if w.show_summary(w, summary, saved_to):
+        if w.prompts.show_summary(summary, saved_to):
             w.set_row_filter(RowFilter.STATUS, Status.FAILED.value)
-        w.run_finished.emit(summary)
+        self.run_finished.emit(summary)
 
     def _failed(self, message: str) -> None:
         w = self._window
         w.table_model.flush_results()
         w.table_model.read_only = False
-        w.progress_panel.hide()
+        self._panel.hide()
         w.run_state_changed()
-        w.show_error(w, "The run stopped", message)
+        w.prompts.show_error("The run stopped", message)
         if self._dry_run:
-            w.check_finished.emit(None)
+            self.check_finished.emit(None)
         else:
-            w.run_finished.emit(None)
+            self.run_finished.emit(None)

@@ -20,7 +20,10 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from gui.app import process_age_ms, say
+from PySide6.QtWidgets import QWidget
+
+from gui.console import process_age_ms, say
+from gui.prompts import Prompts
 
 #: Outcome per demo row (by first name), from core/demo.py.
 EXPECTED_STATUS: dict[str, set[str]] = {
@@ -47,6 +50,23 @@ EXPECTED_STATUS: dict[str, set[str]] = {
 
 class SelfTestFailure(Exception):
     pass
+
+
+class UnattendedPrompts(Prompts):
+    """No one is there to answer: errors become the failure reason, no summary is shown.
+
+    Other questions get the real dialogs, which :func:`_dismiss_modal_dialogs` closes.
+    """
+
+    def __init__(self, parent: QWidget | None, errors: list[str]) -> None:
+        super().__init__(parent)
+        self.errors = errors
+
+    def show_error(self, title: str, message: str) -> None:
+        self.errors.append(f"{title}: {message}")
+
+    def show_summary(self, summary: Any, saved_to: str | None) -> bool:
+        return False
 
 
 class _Waiter:
@@ -130,12 +150,15 @@ def _steps(home: Path, timeout: float, state: dict[str, Any]) -> None:
     from PySide6.QtCore import QTimer
 
     from core import __version__
+    from core.connection import start_sandbox_connection
+    from core.journal import Journal
     from core.logs import setup_logging
     from core.paths import resource_path
+    from core.profiles import ProfileStore
     from core.workbook import open_workbook
-    from gui.app import build_app, create_main_window
-    from gui.connection import start_sandbox_connection
     from gui.exception_hook import install_exception_hook
+    from gui.main_window import MainWindow
+    from gui.qt_app import build_app
 
     say(f"Canvas Logins {__version__} self-test (settings in {home})")
     t = time.monotonic()
@@ -150,11 +173,9 @@ def _steps(home: Path, timeout: float, state: dict[str, Any]) -> None:
     closer.start()
     state["closer"] = closer
 
-    window = create_main_window()
+    window = MainWindow(store=ProfileStore(), journal=Journal())
     state["window"] = window
-    # No one is there to answer: errors become the failure reason, the summary is skipped.
-    window.show_error = lambda _parent, title, message: errors.append(f"{title}: {message}")
-    window.show_summary = lambda *_args, **_kwargs: False
+    window.prompts = UnattendedPrompts(window, errors)
     window.resize(1200, 760)
     window.show()
     app.processEvents()

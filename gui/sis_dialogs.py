@@ -1,22 +1,15 @@
-"""The SIS import path and "Undo last run" in the app: the method choice and the menus.
+"""The run confirmation's method choice: API or SIS import.
 
-- the run confirmation gains the method choice (API or SIS import), with the method
-  recommended for the row count, the password note and the Login SIS ID pattern;
-- "Export logins.csv…" (:mod:`gui.sis_export_dialog`) writes the file for admins who
-  upload SIS files themselves;
-- "Undo last run" (:mod:`gui.undo_dialog`) asks with the count and runs core.undo on
-  the run flow's worker, so progress, Stop, saving and the summary are the same as for
-  a run.
-
-Every rule lives in core (sis_export, sis_run, undo); these modules only show and ask.
+The confirmation gains, when there are new logins, the method recommended for the row
+count, the password note and the Login SIS ID pattern, and hands back what staff chose
+as a :class:`core.workflow.RunRequest` (None when they cancelled). Every rule lives in
+core (core.sis); this module only shows and asks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -27,49 +20,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.model import Action
+from core.model import Action, RunMethod
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
-from core.sis.method import (
-    API_METHOD,
-    IMPORT_METHOD,
-    PASSWORD_NOTE,
-    method_advice,
-    recommended_method,
-)
+from core.sis.method import PASSWORD_NOTE, method_advice, recommended_method
+from core.workflow import RunRequest
 from gui.run_dialogs import ConfirmRunDialog, confirm_run
 from gui.screen_fit import scroll_body
-from gui.sis_export_dialog import ExportSisDialog, export_logins_csv_dialog
 from gui.sis_widgets import PatternField, note
-from gui.undo_dialog import UndoConfirmDialog, ask_undo, undo_last_run_in_window
 
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
-
-__all__ = [
-    "ExportSisDialog",
-    "MethodChoice",
-    "PatternField",
-    "RunMethodChoice",
-    "UndoConfirmDialog",
-    "ask_undo",
-    "confirm_run_with_method",
-    "export_logins_csv_dialog",
-    "install_sis_actions",
-    "method_confirm_dialog",
-    "undo_last_run_in_window",
-]
-
-
-@dataclass(frozen=True)
-class RunMethodChoice:
-    method: str = API_METHOD
-    login_sis_pattern: str = DEFAULT_LOGIN_SIS_PATTERN
+__all__ = ["MethodChoice", "confirm_run_with_method", "method_confirm_dialog"]
 
 
 class MethodChoice(QGroupBox):
     """API or SIS import, the recommendation for this many new logins, and the notes."""
 
-    def __init__(self, plan: Any, choice: RunMethodChoice | None = None, parent=None):
+    def __init__(
+        self, plan: Any, choice: RunRequest | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__("How to send the new logins", parent)
         self.setObjectName("RunMethodChoice")
         counts = plan.counts_by_action
@@ -81,13 +48,13 @@ class MethodChoice(QGroupBox):
         layout.setSpacing(6)
         self.api = QRadioButton("API: one call per row", self)
         self.sis = QRadioButton("SIS import: all new logins in one file", self)
-        for button, kind in ((self.api, API_METHOD), (self.sis, IMPORT_METHOD)):
+        for button, kind in ((self.api, RunMethod.API), (self.sis, RunMethod.SIS_IMPORT)):
             if kind == recommended:
                 button.setText(button.text() + " (recommended)")
         self.buttons = QButtonGroup(self)
         self.buttons.addButton(self.api)
         self.buttons.addButton(self.sis)
-        (self.sis if method == IMPORT_METHOD else self.api).setChecked(True)
+        (self.sis if method == RunMethod.SIS_IMPORT else self.api).setChecked(True)
         layout.addWidget(self.api)
         layout.addWidget(self.sis)
         self.advice = note(method_advice(creates), self)
@@ -115,16 +82,16 @@ class MethodChoice(QGroupBox):
     def _sync(self, *_args: Any) -> None:
         self.import_box.setEnabled(self.sis.isChecked())
 
-    def choice(self) -> RunMethodChoice | None:
+    def choice(self) -> RunRequest | None:
         """The choice, or None when the import is chosen with an unusable pattern."""
         if not self.sis.isChecked():
-            return RunMethodChoice(API_METHOD, self.pattern.edit.text().strip())
+            return RunRequest(RunMethod.API, self.pattern.edit.text().strip())
         pattern = self.pattern.pattern()
-        return RunMethodChoice(IMPORT_METHOD, pattern) if pattern else None
+        return RunRequest(RunMethod.SIS_IMPORT, pattern) if pattern else None
 
 
 def method_confirm_dialog(
-    parent: QWidget | None, plan: Any, connection: Any, choice: RunMethodChoice | None = None
+    parent: QWidget | None, plan: Any, connection: Any, choice: RunRequest | None = None
 ) -> tuple[ConfirmRunDialog, MethodChoice]:
     """The run confirmation with the method choice above its buttons."""
     dialog = ConfirmRunDialog(parent, plan, connection)
@@ -149,61 +116,19 @@ def method_confirm_dialog(
 
 
 def confirm_run_with_method(
-    parent: QWidget | None, plan: Any, connection: Any, dry_run: bool = False
-) -> bool:
-    """The main window's run confirmation: asks the method when there are new logins.
+    parent: QWidget | None, plan: Any, connection: Any, previous: RunRequest | None = None
+) -> RunRequest | None:
+    """The main window's run confirmation: how to run, or None when cancelled.
 
-    The choice goes to ``parent.run_flow.method_choice`` (the run flow reads it).
+    The method is asked only when there are new logins (otherwise the run goes by the
+    API, keeping ``previous``'s pattern); ``previous`` (the last choice) is preselected.
     """
-    flow = getattr(parent, "run_flow", None)
-    if dry_run or not plan.operations or not plan.counts_by_action[Action.CREATE]:
-        if flow is not None:
-            flow.method_choice = RunMethodChoice(API_METHOD, flow.method_choice.login_sis_pattern)
-        return confirm_run(parent, plan, connection, dry_run)
-    dialog, group = method_confirm_dialog(
-        parent, plan, connection, getattr(flow, "method_choice", None)
-    )
+    if not plan.operations or not plan.counts_by_action[Action.CREATE]:
+        pattern = previous.login_sis_pattern if previous is not None else DEFAULT_LOGIN_SIS_PATTERN
+        if not confirm_run(parent, plan, connection):
+            return None
+        return RunRequest(RunMethod.API, pattern)
+    dialog, group = method_confirm_dialog(parent, plan, connection, previous)
     if dialog.exec() != QDialog.DialogCode.Accepted:
-        return False
-    choice = group.choice()
-    if choice is None:
-        return False
-    if flow is not None:
-        flow.method_choice = choice
-    return True
-
-
-def install_sis_actions(window: MainWindow) -> None:
-    """File → "Export logins.csv…" and Canvas → "Undo Last Run…" in the main window."""
-    w = window
-    a = w.actions_
-    export = QAction("Export &logins.csv…", w)
-    export.setObjectName("ExportLoginsCsv")
-    export.setShortcut(QKeySequence("Ctrl+Shift+E"))
-    export.setStatusTip("Write the new logins into logins.csv for a SIS import by hand")
-    export.triggered.connect(lambda _c=False: export_logins_csv_dialog(w))
-    a.undo_run.setObjectName("UndoLastRun")
-    a.undo_run.setShortcut(QKeySequence("Ctrl+Alt+Z"))
-    a.undo_run.setStatusTip("Remove the logins the last run created")
-    a.undo_run.setVisible(True)
-    a.undo_run.triggered.connect(lambda _c=False: undo_last_run_in_window(w))
-    w.export_sis_action = export
-    file_menu = a.save_as.associatedObjects()
-    for owner in file_menu:
-        if hasattr(owner, "insertAction") and owner is not w and hasattr(owner, "aboutToShow"):
-            actions = owner.actions()
-            index = actions.index(a.save_as)
-            before = actions[index + 1] if index + 1 < len(actions) else None
-            owner.insertAction(before, export)
-            owner.aboutToShow.connect(lambda: _sync(w))
-    for owner in a.undo_run.associatedObjects():
-        if hasattr(owner, "aboutToShow") and owner is not w:
-            owner.aboutToShow.connect(lambda: _sync(w))
-    w.addAction(export)
-    _sync(w)
-
-
-def _sync(w: MainWindow) -> None:
-    idle = w.doc is not None and not w.run_flow.is_running
-    w.export_sis_action.setEnabled(idle)
-    w.actions_.undo_run.setEnabled(idle)
+        return None
+    return group.choice()

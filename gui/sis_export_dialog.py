@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,15 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.model import Action
+from core.model import Action, Finding, Table
 from core.plan import build_plan
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, export_logins_csv
 from core.sis.method import PASSWORD_NOTE
 from gui.screen_fit import fit_height, plural
 from gui.sis_widgets import PatternField, note
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
 
 __all__ = ["ExportSisDialog", "export_logins_csv_dialog"]
 
@@ -36,7 +33,13 @@ __all__ = ["ExportSisDialog", "export_logins_csv_dialog"]
 class ExportSisDialog(QDialog):
     """Write logins.csv from the Create rows, saying which rows are left out and why."""
 
-    def __init__(self, parent: QWidget | None, table: Any, findings: list, default_path: Path):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        table: Table,
+        findings: list[Finding],
+        default_path: Path,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("ExportSisDialog")
         self.setWindowTitle("Export logins.csv for a SIS import")
@@ -147,14 +150,12 @@ class ExportSisDialog(QDialog):
         return self.result
 
 
-def export_logins_csv_dialog(window: MainWindow) -> QDialog | None:
-    if window.doc is None:
-        return None
-    window.commit_pending_edit()
-    path = Path(window.doc.path)
+def export_logins_csv_dialog(
+    parent: QWidget | None, table: Table, findings: list[Finding], workbook_path: Path
+) -> ExportSisDialog:
+    """Show the export for this table, suggesting "<workbook> logins.csv" beside it."""
+    path = Path(workbook_path)
     default = path.with_name(f"{path.stem} logins.csv")
-    dialog = ExportSisDialog(
-        window, window.doc.table, list(window.table_model.findings.findings), default
-    )
+    dialog = ExportSisDialog(parent, table, findings, default)
     dialog.exec()
     return dialog

@@ -9,11 +9,11 @@ told in coalesced ``dataChanged`` spans, at most a few times a second.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QUndoStack
 
+from core.edits import CellChange, apply_edits, replay
 from core.model import (
     OUTPUT_ROLES,
     Finding,
@@ -21,9 +21,10 @@ from core.model import (
     RowResult,
     Severity,
     Table,
-    is_done_status,
 )
+from core.plan import apply_results as write_results
 from gui import theme_colors
+from gui.commands import EditCellsCommand
 
 ROW_INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
 """The table row index (int) behind a model index."""
@@ -37,8 +38,6 @@ COLUMN_ROLE_ROLE = Qt.ItemDataRole.UserRole + 5
 """headerData(horizontal): the core Role of the column, or None for teachers' columns."""
 
 PASSWORD_MASK = "\u2022" * 8
-#: Cleared when a done row is edited, so the next run processes it again.
-STATUS_RESET_ROLES: tuple[Role, ...] = (Role.STATUS, Role.MESSAGE)
 #: Longest a run's row updates wait before the views hear about them.
 RESULT_FLUSH_MS = 100
 
@@ -49,16 +48,6 @@ def _worse(a: Severity | None, b: Severity) -> Severity:
     if a is None or _SEVERITY_RANK[b] > _SEVERITY_RANK[a]:
         return b
     return a
-
-
-@dataclass(frozen=True)
-class CellChange:
-    """One cell's value before and after an edit (the unit of undo)."""
-
-    row: int
-    column: int
-    old: str
-    new: str
 
 
 class FindingsMap:
@@ -314,8 +303,6 @@ class LoginsTableModel(QAbstractTableModel):
         if text == self._table.rows[index.row()].cells[index.column()]:
             return False
         if self.undo_stack is not None:
-            from gui.commands import EditCellsCommand
-
             self.undo_stack.push(
                 EditCellsCommand(self, [(index.row(), index.column(), text)], "Edit cell")
             )
@@ -325,46 +312,19 @@ class LoginsTableModel(QAbstractTableModel):
 
     # ----- edits -----------------------------------------------------------------------
     def edit_cells(self, changes: Iterable[tuple[int, int, str]]) -> list[CellChange]:
-        """Apply user edits; a done row that is edited loses its status.
-
-        Returns every cell changed (status clears included) so the edit can be undone.
-        """
-        table = self._table
-        if table is None or self._read_only:
+        """Apply user edits by :func:`core.edits.apply_edits` (a done row edited loses its
+        status); returns every cell changed, so the edit can be undone."""
+        if self._table is None or self._read_only:
             return []
-        reset_cols = {table.columns[r] for r in STATUS_RESET_ROLES if r in table.columns}
-        status_col = table.columns.get(Role.STATUS)
-        applied: list[CellChange] = []
-        cleared_rows: set[int] = set()
-        for row, col, value in changes:
-            if not (0 <= row < len(table.rows) and 0 <= col < len(table.headers)):
-                continue
-            old = table.rows[row].cells[col]
-            if old == value:
-                continue
-            table.set_cell(row, col, value)
-            applied.append(CellChange(row, col, old, value))
-            if col in reset_cols or status_col is None or row in cleared_rows:
-                continue
-            if is_done_status(table.rows[row].cells[status_col]):
-                cleared_rows.add(row)
-                for reset_col in sorted(reset_cols):
-                    previous = table.rows[row].cells[reset_col]
-                    if previous:
-                        table.set_cell(row, reset_col, "")
-                        applied.append(CellChange(row, reset_col, previous, ""))
+        applied = apply_edits(self._table, changes)
         self._announce(applied)
         return applied
 
     def restore_cells(self, changes: Sequence[CellChange], *, to_old: bool) -> None:
         """Put cells back (undo: ``to_old``) or forward (redo) exactly as recorded."""
-        table = self._table
-        if table is None:
+        if self._table is None:
             return
-        ordered = list(reversed(changes)) if to_old else list(changes)
-        for change in ordered:
-            table.set_cell(change.row, change.column, change.old if to_old else change.new)
-        self._announce(ordered)
+        self._announce(replay(self._table, changes, to_old=to_old))
 
     def _announce(self, changes: Sequence[CellChange]) -> None:
         if not changes:
@@ -395,8 +355,6 @@ class LoginsTableModel(QAbstractTableModel):
         """Write run results into the table now; tell the views soon, in one span."""
         if self._table is None or not results:
             return
-        from core.plan import apply_results as write_results
-
         self.ensure_output_columns()
         write_results(self._table, list(results))
         rows = [r.row for r in results]

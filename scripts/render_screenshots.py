@@ -125,26 +125,33 @@ def _memory_keyring():
 
 def render_all(out: Path, scale: int, theme: str) -> int:
     from core import credentials
+    from core.connection import start_sandbox_connection
     from core.paths import resource_path
     from core.profiles import Profile, ProfileStore
     from core.workbook import open_workbook
-    from gui.app import build_app, create_main_window
+    from gui.app import create_main_window
     from gui.connect_dialog import ConnectDialog
-    from gui.connection import start_sandbox_connection
+    from gui.prompts import Prompts
+    from gui.qt_app import build_app
     from gui.run_dialogs import summary_box
+
+    summaries: list = []
+
+    class ScriptPrompts(Prompts):
+        """Errors are printed and the run's summary is kept for its own picture."""
+
+        def show_error(self, title, message):
+            print(f"error shown: {title}: {message}")
+
+        def show_summary(self, summary, saved_to):
+            summaries.append((summary, saved_to))
+            return False
 
     _memory_keyring()
     app = build_app()
     home = Path(os.environ["CANVAS_LOGINS_HOME"])
     window = create_main_window()
-    window.show_error = lambda _parent, title, message: print(f"error shown: {title}: {message}")
-    summaries: list = []
-
-    def keep_summary(_parent, summary, saved_to=None):
-        summaries.append((summary, saved_to))
-        return False
-
-    window.show_summary = keep_summary
+    window.prompts = ScriptPrompts(window)
     window.resize(*WINDOW_SIZE)
     window.show()
     _settle(app)
@@ -185,7 +192,7 @@ def render_all(out: Path, scale: int, theme: str) -> int:
     window.open_file(*fresh_demo("Maple Grove logins (run).xlsx"))
     _settle(app)
     window.run_changes(confirm=False)
-    panel = window.progress_panel
+    panel = window.widgets.progress_panel
     _wait(app, lambda: panel.bar.value() >= 4, 60, "the run to get going")
     _settle(app, 0.2)
     _save(window, out, "mid-run", scale, theme)

@@ -91,7 +91,7 @@ def create_actions(monkeypatch):
 
 @pytest.fixture
 def answers():
-    """The main window's questions answered without dialogs (tests/gui_window_support.py)."""
+    """The main window's prompts, answered without dialogs (tests/gui_window_support.py)."""
     from gui_window_support import Answers
 
     return Answers()

@@ -12,52 +12,71 @@ import openpyxl
 
 from core.journal import Journal
 from core.paths import resource_path
+from core.workflow import RunRequest
 
 
 @dataclass
 class Answers:
-    """What the window asked, and what the test answers."""
+    """The window's prompts (gui.prompts.Prompts) answered by the test: what the window
+    asked, and what the test answers. Replace a method on an instance for one test."""
 
     unsaved: str = "discard"
     restore: bool = True
     locked: list[str] = field(default_factory=list)  # answers in order; then "cancel"
     save_path: str | None = None
+    open_path: str | None = None
     sheet: str | None = None
     confirm: bool = True
     show_failed: bool = False
     mapping: Any = None
+    undo: bool = True  # accept the undo, with Canvas's restore when it is offered
     asked: list[tuple[str, Any]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     infos: list[tuple[str, str]] = field(default_factory=list)
 
-
-def answer_questions(window, answers: Answers) -> None:
-    def record(name, value, result):
-        answers.asked.append((name, value))
+    def _record(self, name: str, value: Any, result: Any) -> Any:
+        self.asked.append((name, value))
         return result
 
-    window.ask_unsaved = lambda parent, what: record("unsaved", what, answers.unsaved)
-    window.ask_restore = lambda parent, count: record("restore", count, answers.restore)
-    window.ask_locked = lambda parent, message: record(
-        "locked", message, answers.locked.pop(0) if answers.locked else "cancel"
-    )
-    window.ask_save_path = lambda parent, suggested: record(
-        "save_path", suggested, answers.save_path
-    )
-    window.ask_open_path = lambda parent: record("open_path", None, None)
-    window.choose_sheet = lambda parent, sheets, path: record("sheet", sheets, answers.sheet)
-    window.choose_mapping = lambda parent, preview, row, preset, message: record(
-        "mapping", (preview, row, preset, message), answers.mapping
-    )
-    window.confirm = lambda parent, plan, connection, dry_run=False: record(
-        "confirm", plan, answers.confirm
-    )
-    window.show_summary = lambda parent, summary, saved_to=None: record(
-        "summary", (summary, saved_to), answers.show_failed
-    )
-    window.ask_connect = lambda parent: record("connect", None, None)
-    window.show_error = lambda parent, title, message: answers.errors.append((title, message))
-    window.show_info = lambda parent, title, message: answers.infos.append((title, message))
+    def ask_unsaved(self, what: str) -> str:
+        return self._record("unsaved", what, self.unsaved)
+
+    def ask_restore(self, count: int) -> bool:
+        return self._record("restore", count, self.restore)
+
+    def ask_locked(self, message: str) -> str:
+        return self._record("locked", message, self.locked.pop(0) if self.locked else "cancel")
+
+    def ask_save_path(self, suggested: Path) -> str | None:
+        return self._record("save_path", suggested, self.save_path)
+
+    def ask_open_path(self) -> str | None:
+        return self._record("open_path", None, self.open_path)
+
+    def choose_sheet(self, sheets: list[str], path: Path) -> str | None:
+        return self._record("sheet", sheets, self.sheet)
+
+    def choose_mapping(self, preview, header_row, preset, message) -> Any:
+        return self._record("mapping", (preview, header_row, preset, message), self.mapping)
+
+    def confirm_run(self, plan, connection, previous: RunRequest | None) -> RunRequest | None:
+        """Confirmed: the run goes as the last one did (as staff would leave the choice)."""
+        return self._record("confirm", plan, (previous or RunRequest()) if self.confirm else None)
+
+    def show_summary(self, summary, saved_to: str | None) -> bool:
+        return self._record("summary", (summary, saved_to), self.show_failed)
+
+    def ask_undo(self, plan, connection, restore: bool) -> bool | None:
+        return self._record("undo", plan.count, restore if self.undo else None)
+
+    def ask_connect(self, store) -> Any:
+        return self._record("connect", None, None)
+
+    def show_error(self, title: str, message: str) -> None:
+        self.errors.append((title, message))
+
+    def show_info(self, title: str, message: str) -> None:
+        self.infos.append((title, message))
 
 
 def asked(answers: Answers, name: str) -> list[Any]:
@@ -68,7 +87,7 @@ def make_window(qtbot, answers: Answers):
     from gui.main_window import MainWindow
 
     window = MainWindow(journal=Journal())
-    answer_questions(window, answers)
+    window.prompts = answers
     qtbot.addWidget(window)
     window.resize(1100, 700)
     window.show()

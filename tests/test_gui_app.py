@@ -16,7 +16,7 @@ import core
 from core.canvas.errors import register_secret
 from core.paths import data_dir, resource_path
 from gui import settings
-from gui.app import build_app, dark_palette, parse_args, start_demo
+from gui.app import parse_args, start_demo
 from gui.exception_hook import ErrorDialog, ExceptionHook, error_details
 from gui.first_start import (
     DEMO_FILE_NAME,
@@ -25,6 +25,7 @@ from gui.first_start import (
     ask_first_start,
     demo_workbook_copy,
 )
+from gui.qt_app import build_app, dark_palette
 from gui.title_icons import PaletteTitleIconStyle
 
 ROOT = Path(__file__).resolve().parent.parent

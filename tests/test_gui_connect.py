@@ -15,7 +15,6 @@ from core import credentials, demo
 from core.profiles import Profile, ProfileStore
 from core.sandbox.state import Account
 from gui.connect_dialog import KEYCHAIN_MISSING_TEXT, ConnectDialog
-from gui.connection import probe, start_sandbox_connection
 
 
 class MemoryKeyring(KeyringBackend):
@@ -72,26 +71,6 @@ def _test(qtbot, dialog: ConnectDialog) -> None:
     with qtbot.waitSignal(dialog._job.finished, timeout=15_000):
         qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert not dialog.is_busy()
-
-
-def test_sandbox_connection_is_ready_to_use_and_hides_its_token():
-    connection = start_sandbox_connection()
-    try:
-        assert connection.user_name == demo.DEMO_ADMIN_NAME
-        assert connection.account_id == demo.DEMO_ROOT_ACCOUNT_ID
-        assert connection.account_name == demo.DEMO_ROOT_ACCOUNT_NAME
-        assert connection.can_manage_logins is True
-        assert connection.production is False
-        assert connection.kind == "sandbox"
-        assert connection.host == "127.0.0.1"
-        assert demo.DEMO_TOKEN not in repr(connection)
-        assert connection.client.whoami()["name"] == demo.DEMO_ADMIN_NAME
-        url = connection.sandbox.url
-    finally:
-        connection.close()
-    assert connection.sandbox is None
-    with pytest.raises(Exception, match="Canvas"):
-        probe(Profile("gone", url), demo.DEMO_TOKEN)
 
 
 def test_test_connection_shows_user_account_rights_then_connects(qtbot, sandbox):

@@ -8,11 +8,11 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from core.canvas import CanvasClient
+from core.connection import Connection
 from core.model import Action, Progress, RowResult, Status
 from core.plan import Operation, Plan
 from core.profiles import Profile
 from core.run.engine import RunSummary
-from gui.connection import Connection
 from gui.run_dialogs import (
     ConfirmRunDialog,
     RunProgressPanel,

@@ -42,18 +42,18 @@ def cell(window, row: int, role: Role) -> str:
 
 
 def test_starts_empty_with_open_and_demo_buttons(window):
-    assert window.pages.currentIndex() == 0
-    assert window.open_button.isVisible() and window.demo_button.isVisible()
+    assert window.widgets.pages.currentIndex() == 0
+    assert window.widgets.open_button.isVisible() and window.widgets.demo_button.isVisible()
     assert not window.actions_.run.isEnabled()
     assert not window.actions_.save.isEnabled()
     assert window.windowTitle() == "Canvas Logins"
 
 
 def test_open_from_the_menu_path_shows_rows_and_problems(window, demo, answers):
-    window.ask_open_path = lambda parent: str(demo)
+    answers.open_path = str(demo)
     window.actions_.open.trigger()
     assert window.doc is not None and window.doc.path == demo
-    assert window.pages.currentIndex() == 1
+    assert window.widgets.pages.currentIndex() == 1
     assert window.table_model.rowCount() == 18
     assert window.proxy.rowCount() == 18
     assert len(window.table_model.findings) > 0
@@ -117,8 +117,8 @@ def test_recent_files_menu_reopens(window, demo, tmp_path):
     menu.actions()[1].trigger()
     assert window.doc.path == demo
     window.close_document()
-    assert window.pages.currentIndex() == 0
-    assert window.recent_layout.count() >= 3  # caption + two recent workbooks
+    assert window.widgets.pages.currentIndex() == 0
+    assert window.widgets.recent_layout.count() >= 3  # caption + two recent workbooks
 
 
 def test_missing_recent_file_is_explained_and_forgotten(window, tmp_path, answers):
@@ -170,10 +170,12 @@ def test_ctrl_y_redoes_an_undone_edit(window, demo, qtbot):
     window.actions_.undo.trigger()
     assert cell(window, 0, Role.NEW_LOGIN) == before
     window.activateWindow()
-    window.view.setFocus()
-    qtbot.waitUntil(window.view.hasFocus)
-    QTest.keyClick(window.view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
-    QTest.keyRelease(window.view, Qt.Key.Key_Control)  # else Ctrl stays held for later tests
+    window.widgets.view.setFocus()
+    qtbot.waitUntil(window.widgets.view.hasFocus)
+    QTest.keyClick(window.widgets.view, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyRelease(
+        window.widgets.view, Qt.Key.Key_Control
+    )  # else Ctrl stays held for later tests
     assert cell(window, 0, Role.NEW_LOGIN) == "redo.me"
 
 
@@ -244,33 +246,39 @@ def test_editing_a_done_row_clears_its_status(window, demo):
 def test_filters_and_search(window, demo, qtbot):
     window.open_file(demo)
     total = window.proxy.rowCount()
-    window.filter_buttons[RowFilter.PROBLEMS].click()
+    window.widgets.filter_buttons[RowFilter.PROBLEMS].click()
     problems = window.proxy.rowCount()
     assert 0 < problems < total
     expected = f"Showing {problems} of {total} rows"
-    qtbot.waitUntil(lambda: window.count_label.text() == expected, timeout=5000)
-    assert window.filter_buttons[RowFilter.PROBLEMS].text() == f"Rows with problems ({problems})"
+    qtbot.waitUntil(lambda: window.widgets.count_label.text() == expected, timeout=5000)
+    assert (
+        window.widgets.filter_buttons[RowFilter.PROBLEMS].text()
+        == f"Rows with problems ({problems})"
+    )
     window.table_model.apply_results(
         [RowResult(0, Status.CREATED), RowResult(1, Status.FAILED, "no")]
     )
     window.table_model.flush_results()
     window.actions_.filters[RowFilter.DONE].trigger()
     assert window.proxy.rowCount() == 1
-    assert window.filter_buttons[RowFilter.DONE].isChecked()
+    assert window.widgets.filter_buttons[RowFilter.DONE].isChecked()
     window.actions_.filters[RowFilter.NOT_DONE].trigger()
     assert window.proxy.rowCount() == total - 1
     window._update_counts()
-    choices = [window.status_filter.itemText(i) for i in range(window.status_filter.count())]
+    choices = [
+        window.widgets.status_filter.itemText(i)
+        for i in range(window.widgets.status_filter.count())
+    ]
     assert "Failed" in choices
-    window.status_filter.setCurrentText("Failed")
-    window._status_filter_chosen(window.status_filter.currentIndex())
+    window.widgets.status_filter.setCurrentText("Failed")
+    window._status_filter_chosen(window.widgets.status_filter.currentIndex())
     assert window.proxy.rowCount() == 1 and window.proxy.table_row(0) == 1
     window.set_row_filter(RowFilter.ALL)
-    window.search_box.setText("haddad")
+    window.widgets.search_box.setText("haddad")
     assert window.proxy.rowCount() == 4
     window._update_counts()
-    assert window.count_label.text() == f"Showing 4 of {total} rows"
-    window.search_box.clear()
+    assert window.widgets.count_label.text() == f"Showing 4 of {total} rows"
+    window.widgets.search_box.clear()
     assert window.proxy.rowCount() == total
 
 
@@ -286,7 +294,7 @@ def test_problems_list_jumps_to_the_cell_even_when_filtered_out(window, demo):
     )
     dock.view.activated.emit(first)
     assert window.proxy.mode is RowFilter.ALL
-    current = window.view.currentIndex()
+    current = window.widgets.view.currentIndex()
     assert window.proxy.table_row(current.row()) == finding.row
     assert current.column() == finding.column
 
@@ -327,12 +335,12 @@ def test_save_to_a_locked_workbook_retries_after_excel_closes(window, demo, answ
     assert window.is_modified and window.doc.table.status(0) == "Created"
     assert len(asked(answers, "locked")) == 1
 
-    def close_excel_then_retry(parent, message):
+    def close_excel_then_retry(message):
         answers.asked.append(("locked", message))
         owner.unlink()
         return "retry"
 
-    window.ask_locked = close_excel_then_retry
+    answers.ask_locked = close_excel_then_retry
     assert window.save()
     assert "Excel" in asked(answers, "locked")[-1] or asked(answers, "locked")[-1]
     assert read_column(demo, "Status")[0] == "Created"
@@ -393,7 +401,7 @@ def test_ten_thousand_rows_open_and_filter(window, tmp_path):
     problems = len(window.table_model.findings.rows_with_problems())
     assert window.proxy.rowCount() == problems >= 1_000  # every tenth row lacks a password
     window.set_row_filter(RowFilter.ALL)
-    window.search_box.setText("s9999")
+    window.widgets.search_box.setText("s9999")
     assert [window.proxy.table_row(r) for r in range(window.proxy.rowCount())] == [9999]
 
 
@@ -423,13 +431,13 @@ def test_demo_button_opens_demo_and_connects_to_the_practice_sandbox(window):
     assert window.open_demo()
     assert window.doc is not None and window.doc.path.name == DEMO_FILE_NAME
     assert window.connection is not None and window.connection.sandbox is not None
-    assert window.banner.isVisible() and "PRACTICE" in window.banner.text()
+    assert window.widgets.banner.isVisible() and "PRACTICE" in window.widgets.banner.text()
     assert Path(window.doc.path).exists()
 
 
 def test_production_connection_is_marked_in_the_window(window):
+    from core.connection import Connection
     from core.profiles import Profile
-    from gui.connection import Connection
 
     production = Connection(
         profile=Profile("District", "https://district.instructure.com"),
@@ -443,12 +451,12 @@ def test_production_connection_is_marked_in_the_window(window):
         host="district.instructure.com",
     )
     window.set_connection(production)
-    assert window.banner.isVisible()
-    assert "PRODUCTION" in window.banner.text()
-    assert "district.instructure.com" in window.banner.text()
-    assert "secret-token-value" not in window.banner.text()
+    assert window.widgets.banner.isVisible()
+    assert "PRODUCTION" in window.widgets.banner.text()
+    assert "district.instructure.com" in window.widgets.banner.text()
+    assert "secret-token-value" not in window.widgets.banner.text()
     window.set_connection(None)
-    assert not window.banner.isVisible()
+    assert not window.widgets.banner.isVisible()
 
 
 def test_an_edit_still_open_in_a_cell_is_kept_when_saving(window, demo):
@@ -456,13 +464,13 @@ def test_an_edit_still_open_in_a_cell_is_kept_when_saving(window, demo):
 
     window.open_file(demo)
     index = window.select_cell(0, 0)
-    window.view.edit(index)
-    editors = [e for e in window.view.viewport().findChildren(QLineEdit) if e.isVisible()]
+    window.widgets.view.edit(index)
+    editors = [e for e in window.widgets.view.viewport().findChildren(QLineEdit) if e.isVisible()]
     assert len(editors) == 1
     editors[0].setText("Avery")
     assert window.save()
     assert read_column(demo, "First Name")[0] == "Avery"
-    assert window.view.state() != window.view.State.EditingState
+    assert window.widgets.view.state() != window.widgets.view.State.EditingState
 
 
 def test_action_cells_edit_with_a_drop_down(window, demo):
@@ -471,8 +479,8 @@ def test_action_cells_edit_with_a_drop_down(window, demo):
     window.open_file(demo)
     action = col(window, Role.ACTION)
     index = window.select_cell(5, action)
-    window.view.edit(index)
-    combos = [e for e in window.view.viewport().findChildren(QComboBox) if e.isVisible()]
+    window.widgets.view.edit(index)
+    combos = [e for e in window.widgets.view.viewport().findChildren(QComboBox) if e.isVisible()]
     assert len(combos) == 1
     combo = combos[0]
     assert [combo.itemText(i) for i in range(combo.count())] == ["", "Create", "Update", "Delete"]
@@ -480,8 +488,8 @@ def test_action_cells_edit_with_a_drop_down(window, demo):
     combo.setCurrentText("Delete")
     window.commit_pending_edit()
     assert cell(window, 5, Role.ACTION) == "Delete"
-    window.view.edit(window.select_cell(5, 0))
-    assert [e for e in window.view.viewport().findChildren(QLineEdit) if e.isVisible()]
+    window.widgets.view.edit(window.select_cell(5, 0))
+    assert [e for e in window.widgets.view.viewport().findChildren(QLineEdit) if e.isVisible()]
 
 
 @pytest.mark.parametrize("shown", [False, True])

@@ -12,11 +12,11 @@ from gui_window_support import (
     write_xlsx,
 )
 
+from core.connection import start_sandbox_connection
 from core.journal import Journal, workbook_key_for
 from core.model import Role, Status
 from core.workbook import open_workbook
 from core.workbook.doc import lock_files
-from gui.connection import start_sandbox_connection
 from gui.filter_proxy import RowFilter
 
 RUN_TIMEOUT_MS = 60_000
@@ -134,7 +134,7 @@ def test_stop_mid_run_keeps_every_result_and_leaves_unsent_rows(window, tmp_path
         assert window.actions_.stop.isEnabled() and not window.actions_.run.isEnabled()
         assert not window.actions_.save.isEnabled()
         window.stop_run()
-        assert window.progress_panel.stop_button.text().startswith("Stopping")
+        assert window.widgets.progress_panel.stop_button.text().startswith("Stopping")
     summary = done.args[0]
     assert summary.cancelled
     table = window.doc.table

@@ -14,22 +14,18 @@ from gui_window_support import demo_copy
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from core.connection import start_sandbox_connection
 from core.journal import workbook_key_for
-from core.model import Action, Role, Row, Table, role_for_header
+from core.model import Action, Role, Row, RunMethod, Table, role_for_header
 from core.plan import Plan
 from core.rules import check_table
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
 from core.sis.method import IMPORT_RECOMMENDED_FROM
+from core.workflow import RunRequest
 from gui import sis_dialogs
-from gui.connection import start_sandbox_connection
-from gui.sis_dialogs import (
-    ExportSisDialog,
-    MethodChoice,
-    RunMethodChoice,
-    UndoConfirmDialog,
-    method_confirm_dialog,
-    undo_last_run_in_window,
-)
+from gui.sis_dialogs import MethodChoice, method_confirm_dialog
+from gui.sis_export_dialog import ExportSisDialog
+from gui.undo_dialog import UndoConfirmDialog
 
 RUN_TIMEOUT_MS = 60_000
 
@@ -60,7 +56,7 @@ def test_method_choice_recommends_by_row_count(qtbot):
     large = MethodChoice(fake_plan(IMPORT_RECOMMENDED_FROM + 100))
     qtbot.addWidget(large)
     assert large.sis.isChecked() and "(recommended)" in large.sis.text()
-    assert large.choice() == RunMethodChoice("sis-import", DEFAULT_LOGIN_SIS_PATTERN)
+    assert large.choice() == RunRequest(RunMethod.SIS_IMPORT, DEFAULT_LOGIN_SIS_PATTERN)
     large.pattern.edit.setText("{nope}")
     assert large.choice() is None
     assert "not known" in large.pattern.hint.text()
@@ -130,10 +126,9 @@ def test_confirmation_at_200_percent_on_a_small_screen_scrolls_instead_of_squash
     assert result["buttons_visible"]
 
 
-def test_confirm_run_with_method_hands_the_choice_to_the_run_flow(qtbot):
+def test_confirm_run_with_method_returns_the_choice_as_a_run_request(qtbot):
     parent = sis_dialogs.QWidget()
     qtbot.addWidget(parent)
-    parent.run_flow = SimpleNamespace(method_choice=RunMethodChoice())
 
     def answer() -> None:
         dialog = QApplication.activeModalWidget()
@@ -143,8 +138,8 @@ def test_confirm_run_with_method_hands_the_choice_to_the_run_flow(qtbot):
         dialog.accept()
 
     QTimer.singleShot(0, answer)
-    assert sis_dialogs.confirm_run_with_method(parent, fake_plan(5), fake_connection())
-    assert parent.run_flow.method_choice == RunMethodChoice("sis-import", "{sis_user_id}-K3")
+    request = sis_dialogs.confirm_run_with_method(parent, fake_plan(5), fake_connection())
+    assert request == RunRequest(RunMethod.SIS_IMPORT, "{sis_user_id}-K3")
 
 
 def test_export_dialog_writes_the_file_and_lists_rows_left_out(qtbot, tmp_path):
@@ -235,9 +230,9 @@ def test_import_run_then_undo_in_the_window(window, tmp_path, qtbot, answers):
     demo = demo_copy(tmp_path)
     assert window.open_file(demo)
     before = {(lg["user_id"], lg["unique_id"]) for lg in sandbox.state.all_active_logins()}
-    window.run_flow.method_choice = RunMethodChoice("sis-import", DEFAULT_LOGIN_SIS_PATTERN)
+    sis_import = RunRequest(RunMethod.SIS_IMPORT, DEFAULT_LOGIN_SIS_PATTERN)
     with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as done:
-        assert window.run_changes(confirm=False)
+        assert window.run_changes(confirm=False, request=sis_import)
     summary = done.args[0]
     assert summary is not None and summary.count("Created") >= 5
     table = window.doc.table
@@ -248,24 +243,20 @@ def test_import_run_then_undo_in_the_window(window, tmp_path, qtbot, answers):
     assert journal_run.method == "sis-import"
     made = {(lg["user_id"], lg["unique_id"]) for lg in sandbox.state.all_active_logins()} - before
 
-    window.ask_undo = lambda parent, plan, conn, restore: (
-        answers.asked.append(("undo", plan.count)) or restore
-    )
     with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS):
-        assert undo_last_run_in_window(window)
+        assert window.undo_last_run()
     assert ("undo", len(created)) in answers.asked
     assert all(table.status(i) == "Deleted" for i in created)
     after = {(lg["user_id"], lg["unique_id"]) for lg in sandbox.state.all_active_logins()}
     assert not (after & made)
     assert after == before - {(117, "henry.d")}  # the run's own Remove row
-    assert not undo_last_run_in_window(window)
+    assert not window.undo_last_run()
     assert answers.infos and answers.infos[-1][0] == "Nothing to undo"
 
 
 def test_menu_items_are_there(window, tmp_path):
     assert window.actions_.undo_run.isVisible()
-    assert window.export_sis_action.text() == "Export &logins.csv…"
-    assert not window.export_sis_action.isEnabled() or window.doc is not None
+    assert window.actions_.export_sis.text() == "Export &logins.csv…"
+    assert not window.actions_.export_sis.isEnabled() or window.doc is not None
     assert window.open_file(demo_copy(tmp_path))
-    sis_dialogs._sync(window)
-    assert window.export_sis_action.isEnabled() and window.actions_.undo_run.isEnabled()
+    assert window.actions_.export_sis.isEnabled() and window.actions_.undo_run.isEnabled()

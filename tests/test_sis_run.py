@@ -10,14 +10,13 @@ from table_support import table_from_dicts, workflow_for
 from core import cli
 from core.canvas import CanvasClient
 from core.journal import Journal
-from core.model import OUTPUT_ROLES, CancelToken, Status, Table, role_for_header
+from core.model import OUTPUT_ROLES, CancelToken, RunMethod, Status, Table, role_for_header
 from core.plan import build_plan
 from core.rules import check_table
 from core.run.engine import CanvasUnavailable, RunOptions, RunSummary
 from core.sis.export import build_logins_csv
 from core.sis.import_warnings import ImportWarning, map_warnings
 from core.sis.method import (
-    IMPORT_METHOD,
     ImportSettings,
     method_advice,
     recommended_method,
@@ -72,7 +71,7 @@ def login_of(sb, user_id: int, name: str) -> dict | None:
 
 def test_recommendation_depends_on_the_row_count():
     assert recommended_method(20) == "api"
-    assert recommended_method(1000) == IMPORT_METHOD
+    assert recommended_method(1000) == RunMethod.SIS_IMPORT
     assert "API method is recommended" in method_advice(20)
     assert "SIS import is recommended" in method_advice(1000)
 
@@ -104,7 +103,7 @@ def test_import_creates_the_logins_and_fills_their_ids(sb, tmp_path):
     assert [(method, path) for method, path, _ in writes] == [
         ("POST", "/api/v1/accounts/1/sis_imports")
     ]
-    assert run.method == IMPORT_METHOD and run.sis_import_id == "1"
+    assert run.method == RunMethod.SIS_IMPORT and run.sis_import_id == "1"
     assert {e.status for e in entries} == {"Created"}
     assert any("importing" in p.message for p in seen)
     dones = [p.done for p in seen]

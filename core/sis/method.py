@@ -61,8 +61,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "API_METHOD",
-    "IMPORT_METHOD",
     "IMPORT_PERMISSION",
     "IMPORT_RECOMMENDED_FROM",
     "PASSWORD_NOTE",
@@ -73,8 +71,6 @@ __all__ = [
     "run_by_import",
 ]
 
-API_METHOD = RunMethod.API
-IMPORT_METHOD = RunMethod.SIS_IMPORT
 #: The account right a SIS import needs.
 IMPORT_PERMISSION = "import_sis"
 #: From this many logins to create, an import is quicker than one call per row.
@@ -90,9 +86,9 @@ _NOT_FINAL = frozenset({"initializing", "created", "importing", "cleanup_batch"}
 _FAILED = frozenset({"failed", "failed_with_messages", "aborted"})
 
 
-def recommended_method(creates: int) -> str:
+def recommended_method(creates: int) -> RunMethod:
     """The method to suggest for a run that creates ``creates`` logins."""
-    return IMPORT_METHOD if creates >= IMPORT_RECOMMENDED_FROM else API_METHOD
+    return RunMethod.SIS_IMPORT if creates >= IMPORT_RECOMMENDED_FROM else RunMethod.API
 
 
 def method_advice(creates: int) -> str:
