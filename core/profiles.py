@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.canvas.transport import is_loopback_host
+from core.model import DEFAULT_CONCURRENCY, MIN_PASSWORD_LENGTH
 from core.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ class Profile:
     name: str
     url: str
     account_id: int | None = None
-    concurrency: int = 10
-    min_password_length: int = 8
+    concurrency: int = DEFAULT_CONCURRENCY
+    min_password_length: int = MIN_PASSWORD_LENGTH
 
     @classmethod
     def from_dict(cls, data: dict) -> Profile:
@@ -50,8 +51,8 @@ class Profile:
             name=str(data.get("name", "")),
             url=str(data.get("url", "")),
             account_id=account_id,
-            concurrency=_int_or(data.get("concurrency"), 10),
-            min_password_length=_int_or(data.get("min_password_length"), 8),
+            concurrency=_int_or(data.get("concurrency"), DEFAULT_CONCURRENCY),
+            min_password_length=_int_or(data.get("min_password_length"), MIN_PASSWORD_LENGTH),
         )
 
 

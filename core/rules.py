@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from core.model import (
     INPUT_ROLES,
+    MIN_PASSWORD_LENGTH,
     STUDENT_ROLES,
     Action,
     Finding,
@@ -285,7 +286,7 @@ def role_for_column(table: Table, column: int) -> Role | None:
 def check_table(
     table: Table,
     *,
-    min_password_length: int = 8,
+    min_password_length: int = MIN_PASSWORD_LENGTH,
     provider_types: dict[str, str] | None = None,
 ) -> list[Finding]:
     """Every finding for the rows that are not done, in row order.

@@ -7,11 +7,9 @@ import logging
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -34,9 +32,11 @@ from core.connection import (
     probe,
     start_sandbox_connection,
 )
+from core.model import DEFAULT_CONCURRENCY, MIN_PASSWORD_LENGTH
 from core.profiles import SANDBOX_PROFILE_NAME, Profile, ProfileStore, instance_kind
 from gui import settings
 from gui.kind_badge import BADGES, KindBadge, dot_icon
+from gui.probe_result_box import ProbeResultBox
 from gui.token_help import TOKEN_STEPS_HTML
 from gui.worker import BackgroundJob
 
@@ -194,28 +194,7 @@ class ConnectDialog(QDialog):
         test_row.addWidget(self.test_status, 1)
         right_layout.addLayout(test_row)
 
-        self.result_box = QFrame(right)
-        self.result_box.setFrameShape(QFrame.Shape.StyledPanel)
-        result_form = QFormLayout(self.result_box)
-        self.user_label = QLabel(self.result_box)
-        self.user_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.account_combo = QComboBox(self.result_box)
-        self.account_combo.setAccessibleName("Main account")
-        self.account_combo.currentIndexChanged.connect(self._account_changed)
-        self.rights_label = QLabel(self.result_box)
-        self.rights_label.setWordWrap(True)
-        result_form.addRow("Signed in as:", self.user_label)
-        self.account_label = QLabel(self.result_box)
-        self.account_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        account_row = QHBoxLayout()
-        account_row.setContentsMargins(0, 0, 0, 0)
-        account_row.addWidget(self.account_combo, 1)
-        account_row.addWidget(self.account_label, 1)
-        result_form.addRow("Main &account:", account_row)
-        account_caption = result_form.labelForField(account_row)
-        if isinstance(account_caption, QLabel):
-            account_caption.setBuddy(self.account_combo)
-        result_form.addRow("Rights:", self.rights_label)
+        self.result_box = ProbeResultBox(right)
         self.result_box.hide()
         right_layout.addWidget(self.result_box)
         right_layout.addStretch(1)
@@ -315,14 +294,15 @@ class ConnectDialog(QDialog):
     def current_profile(self) -> Profile:
         base = self._loaded_profile
         account_id = base.account_id if base else None
-        if self._probe is not None and self.account_combo.currentIndex() >= 0:
-            account_id = self.account_combo.currentData()
+        picked = self.result_box.current_account_id() if self._probe is not None else None
+        if picked is not None:
+            account_id = picked
         return Profile(
             name=self.name_edit.text().strip(),
             url=self.url_edit.text().strip(),
             account_id=account_id,
-            concurrency=base.concurrency if base else 10,
-            min_password_length=base.min_password_length if base else 8,
+            concurrency=base.concurrency if base else DEFAULT_CONCURRENCY,
+            min_password_length=base.min_password_length if base else MIN_PASSWORD_LENGTH,
         )
 
     def save_profile(self) -> bool:
@@ -412,7 +392,7 @@ class ConnectDialog(QDialog):
 
     def _forget_probe(self, *_args: object) -> None:
         self._probe = None
-        self.result_box.hide()
+        self.result_box.forget()
         if not self._job.is_running():
             self.test_status.clear()
 
@@ -472,7 +452,7 @@ class ConnectDialog(QDialog):
 
     def _finish_connect(self) -> None:
         assert self._probe is not None
-        account_id = self.account_combo.currentData()
+        account_id = self.result_box.current_account_id()
         if self.name_edit.text().strip() and not self.save_profile():
             return
         connection = self._probe.connection(account_id)
@@ -497,7 +477,7 @@ class ConnectDialog(QDialog):
         self._show_probe(result)
         if self._connect_after_test:
             self._connect_after_test = False
-            if result.account(self.account_combo.currentData()).can_manage_logins:
+            if result.account(self.result_box.current_account_id()).can_manage_logins:
                 self._finish_connect()
 
     def _job_failed(self, message: str) -> None:
@@ -507,36 +487,13 @@ class ConnectDialog(QDialog):
 
     def _show_probe(self, result: ProbeResult) -> None:
         self._probe = result
-        self.user_label.setText(result.user_name)
-        self.account_combo.blockSignals(True)
-        self.account_combo.clear()
-        for account in result.accounts:
-            self.account_combo.addItem(f"{account.name} (id {account.id})", account.id)
-        wanted = self.current_profile().account_id
-        index = self.account_combo.findData(wanted) if wanted is not None else 0
-        self.account_combo.setCurrentIndex(max(index, 0))
-        several = len(result.accounts) > 1
-        self.account_combo.setEnabled(several)
-        self.account_combo.setVisible(several)
-        self.account_label.setText(self.account_combo.currentText())
-        self.account_label.setVisible(not several)
-        self.account_combo.blockSignals(False)
-        self._account_changed()
-        self.result_box.show()
+        several = self.result_box.show_result(result, self.current_profile().account_id)
         self._say(
             "Connected. This token administers several main accounts: pick one below."
             if several
             else "Connected.",
             error=False,
         )
-
-    def _account_changed(self, *_args: object) -> None:
-        if self._probe is None:
-            return
-        account = self._probe.account(self.account_combo.currentData())
-        mark = "✔ " if account.can_manage_logins else "✖ "
-        self.rights_label.setText(mark + account.rights_text())
-        self.rights_label.setStyleSheet("" if account.can_manage_logins else "color: #c62828;")
 
     # --- closing -----------------------------------------------------------------
 

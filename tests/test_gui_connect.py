@@ -80,11 +80,11 @@ def test_test_connection_shows_user_account_rights_then_connects(qtbot, sandbox)
     assert dialog.badge.kind == "sandbox"
     _test(qtbot, dialog)
     assert dialog.result_box.isVisible()
-    assert dialog.user_label.text() == demo.DEMO_ADMIN_NAME
-    assert dialog.account_combo.currentData() == demo.DEMO_ROOT_ACCOUNT_ID
-    assert not dialog.account_combo.isVisible()  # only one main account: nothing to pick
-    assert dialog.account_label.text() == f"{demo.DEMO_ROOT_ACCOUNT_NAME} (id 1)"
-    assert "May manage logins" in dialog.rights_label.text()
+    assert dialog.result_box.user_label.text() == demo.DEMO_ADMIN_NAME
+    assert dialog.result_box.account_combo.currentData() == demo.DEMO_ROOT_ACCOUNT_ID
+    assert not dialog.result_box.account_combo.isVisible()  # only one main account: nothing to pick
+    assert dialog.result_box.account_label.text() == f"{demo.DEMO_ROOT_ACCOUNT_NAME} (id 1)"
+    assert "May manage logins" in dialog.result_box.rights_label.text()
     assert dialog.test_status.text() == "Connected."
 
     qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
@@ -113,10 +113,12 @@ def test_several_main_accounts_are_offered_in_a_list(qtbot, sandbox):
     dialog = _dialog(qtbot)
     _fill(dialog, "Two districts", sandbox.url, sandbox.token)
     _test(qtbot, dialog)
-    assert dialog.account_combo.isVisible() and dialog.account_combo.isEnabled()
-    assert dialog.account_combo.count() == 2
+    assert (
+        dialog.result_box.account_combo.isVisible() and dialog.result_box.account_combo.isEnabled()
+    )
+    assert dialog.result_box.account_combo.count() == 2
     assert "several main accounts" in dialog.test_status.text()
-    dialog.account_combo.setCurrentIndex(dialog.account_combo.findData(9))
+    dialog.result_box.account_combo.setCurrentIndex(dialog.result_box.account_combo.findData(9))
     with qtbot.waitSignal(dialog.connected, timeout=15_000) as connected:
         dialog.connect_to_canvas()
     assert connected.args[0].account_id == 9
@@ -132,7 +134,7 @@ def test_token_without_login_rights_is_explained_and_not_connected(qtbot, sandbo
         dialog.connect_to_canvas()
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.connection() is None
-    assert "may not manage logins" in dialog.rights_label.text()
+    assert "may not manage logins" in dialog.result_box.rights_label.text()
 
 
 def test_refused_token_gives_plain_words(qtbot, sandbox):

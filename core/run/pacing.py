@@ -28,7 +28,7 @@ from core.canvas.errors import (
     Throttled,
     TimedOut,
 )
-from core.model import CancelToken, RowResult
+from core.model import DEFAULT_CONCURRENCY, CancelToken, RowResult
 
 __all__ = [
     "AdaptiveLimiter",
@@ -86,7 +86,7 @@ class AdaptiveLimiter:
 
     def __init__(
         self,
-        ceiling: int = 10,
+        ceiling: int = DEFAULT_CONCURRENCY,
         start: int = 4,
         high_water: float = 600,
         up_front_cost: float = 50,

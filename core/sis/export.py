@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from core.model import Action, Finding, RowResult, Status, Table, login_key
+from core.model import MIN_PASSWORD_LENGTH, Action, Finding, RowResult, Status, Table, login_key
 from core.plan import Operation, build_plan, now_local
 from core.rules import check_table
 
@@ -306,7 +306,7 @@ def export_logins_csv(
     path: str | Path,
     *,
     pattern: str = DEFAULT_LOGIN_SIS_PATTERN,
-    min_password_length: int = 8,
+    min_password_length: int = MIN_PASSWORD_LENGTH,
     findings: Iterable[Finding] | None = None,
 ) -> ExportResult:
     """Write logins.csv for the table's Create rows that are not done and broke no rule.
