@@ -348,6 +348,4 @@ def run_strategy(
         stopped = strategy.run(session)
     except StopRun as exc:
         raise CanvasUnavailable(exc.error, summarise(report.results, started, True)) from exc
-    except CanvasUnavailable as exc:
-        raise CanvasUnavailable(exc.error, summarise(report.results, started, True)) from exc
-    return summarise(report.results, started, stopped or session.cancel.cancelled)
+    return summarise(report.results, started, stopped)
