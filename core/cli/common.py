@@ -28,6 +28,7 @@ from core.canvas.errors import (
 )
 from core.canvas.transport import normalise_base_url
 from core.cli.status import ExitStatus, UsageProblem
+from core.credentials import get_token
 from core.journal import Journal
 from core.logs import TOKEN_ENV
 from core.model import (
@@ -40,6 +41,7 @@ from core.model import (
     Status,
     Table,
 )
+from core.profiles import Profile, ProfileStore
 from core.run.engine import CanvasUnavailable, RunSummary
 from core.run.pacing import read_with_retries
 from core.workbook import WorkbookError, WorkbookLockedError
@@ -54,7 +56,7 @@ log = logging.getLogger("core.cli")
 def _number(convert: type, low: float, high: float | None, what: str):
     """An argparse type: ``convert`` the text and keep it within ``low``..``high``."""
 
-    def parse(text: str) -> int | float:
+    def parse(text: str) -> float:
         try:
             value = convert(text)
         except ValueError:
@@ -169,14 +171,12 @@ def connection_from(args: argparse.Namespace) -> Connection:
     )
 
 
-def _profile(name: str) -> tuple:
+def _profile(name: str) -> tuple[Profile, str]:
     """A profile saved by the app (core.profiles) and its token (core.credentials)."""
-    from core import credentials, profiles
-
-    profile = profiles.ProfileStore().get(name)
+    profile = ProfileStore().get(name)
     if profile is None:
         raise UsageProblem(f"There is no saved profile named '{name}'.")
-    return profile, (credentials.get_token(name) or "").strip()
+    return profile, (get_token(name) or "").strip()
 
 
 @dataclass
