@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RunOutcome", "RunRequest", "Workflow", "run_by_method", "strategy_for"]
+__all__ = ["RunOutcome", "RunRequest", "Workflow", "strategy_for"]
 
 
 @dataclass(frozen=True)
@@ -77,32 +77,6 @@ def strategy_for(plan: Plan, options: RunOptions, request: RunRequest) -> RunStr
     if request.method is RunMethod.SIS_IMPORT and not options.dry_run:
         return SisImport(plan, ImportSettings(login_sis_pattern=request.login_sis_pattern))
     return ApiRows(plan)
-
-
-def run_by_method(
-    strategy: RunStrategy,
-    client: CanvasApi,
-    options: RunOptions,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-    journal: Journal | None = None,
-    workbook_key: str = "",
-) -> RunOutcome:
-    """Run ``strategy`` on the engine; a run Canvas stopped still gives its results."""
-    try:
-        summary = run_strategy(
-            strategy,
-            client,
-            options,
-            progress=progress,
-            cancel=cancel,
-            journal=journal,
-            workbook_key=workbook_key,
-        )
-    except CanvasUnavailable as exc:
-        return RunOutcome(exc.summary, exc)
-    return RunOutcome(summary)
 
 
 @dataclass
@@ -201,15 +175,20 @@ class Workflow:
         progress: ProgressCallback | None,
         cancel: CancelToken | None,
     ) -> RunOutcome:
-        return run_by_method(
-            strategy,
-            client,
-            options,
-            progress=progress,
-            cancel=cancel,
-            journal=self.journal,
-            workbook_key=self.key,
-        )
+        """Run ``strategy`` on the engine; a run Canvas stopped still gives its results."""
+        try:
+            summary = run_strategy(
+                strategy,
+                client,
+                options,
+                progress=progress,
+                cancel=cancel,
+                journal=self.journal,
+                workbook_key=self.key,
+            )
+        except CanvasUnavailable as exc:
+            return RunOutcome(exc.summary, exc)
+        return RunOutcome(summary)
 
     # --- apply and save (the table's thread) ------------------------------------------
     def apply(self, results: Iterable[RowResult]) -> None:
