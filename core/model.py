@@ -47,6 +47,14 @@ class Role(enum.StrEnum):
     MESSAGE = "Message"
     CANVAS_LOGIN_ID = "Canvas Login ID"
     PROCESSED_AT = "Processed At"
+    #: Who the student is, as people write it: read, never sent to Canvas. The login
+    #: generator, the login cards and the name matching use them.
+    FIRST_NAME = "First Name"
+    LAST_NAME = "Last Name"
+    #: One column holding "First Last" or "Last, First".
+    FULL_NAME = "Name"
+    CLASS = "Class"
+    TEACHER = "Teacher"
 
 
 #: The ways a row can name its student, in the order they are preferred.
@@ -60,6 +68,9 @@ INPUT_ROLES: tuple[Role, ...] = (
     Role.PROVIDER,
     Role.ACTION,
 )
+#: Describe the student for people (and the generator); never sent to Canvas.
+NAME_ROLES: tuple[Role, ...] = (Role.FIRST_NAME, Role.LAST_NAME, Role.FULL_NAME)
+DESCRIBING_ROLES: tuple[Role, ...] = (*NAME_ROLES, Role.CLASS, Role.TEACHER)
 #: Written by the app, found by header or appended after the last used column.
 OUTPUT_ROLES: tuple[Role, ...] = (
     Role.STATUS,
@@ -91,6 +102,11 @@ HEADER_SYNONYMS: dict[Role, tuple[str, ...]] = {
     Role.MESSAGE: ("Message",),
     Role.CANVAS_LOGIN_ID: ("Canvas Login ID",),
     Role.PROCESSED_AT: ("Processed At",),
+    Role.FIRST_NAME: ("First Name", "First", "Given Name"),
+    Role.LAST_NAME: ("Last Name", "Last", "Surname", "Family Name"),
+    Role.FULL_NAME: ("Name", "Student Name", "Student"),
+    Role.CLASS: ("Class", "Homeroom", "Room", "Section", "Course"),
+    Role.TEACHER: ("Teacher",),
 }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from core.model import (
     INPUT_ROLES,
     MIN_PASSWORD_LENGTH,
+    NAME_ROLES,
     STUDENT_ROLES,
     Action,
     Finding,
@@ -43,8 +44,16 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 
 def is_blank_row(table: Table, row: int) -> bool:
-    """No input cell filled in: a spacer or a teachers'-notes row, not a request."""
-    return not any(table.value(row, role).strip() for role in INPUT_ROLES)
+    """No input cell filled in: a spacer or a teachers'-notes row, not a request.
+
+    In a class list that still lacks its student or login column (one the generator and
+    Find students in Canvas complete), a row with a student's name is a request too."""
+    roles: tuple[Role, ...] = INPUT_ROLES
+    if table.column(Role.NEW_LOGIN) is None or not any(
+        table.column(role) is not None for role in STUDENT_ROLES
+    ):
+        roles = (*INPUT_ROLES, *NAME_ROLES)
+    return not any(table.value(row, role).strip() for role in roles)
 
 
 def row_list(rows: list[int]) -> str:
@@ -120,7 +129,8 @@ class _RowChecker:
                 row,
                 role,
                 "No student: fill in the Canvas User ID, SIS User ID or Current Login, so "
-                "Canvas knows whose login this is",
+                "Canvas knows whose login this is (Find students in Canvas fills it from "
+                "the student's name)",
             )
         canvas_id = table.value(row, Role.CANVAS_USER_ID).strip()
         if canvas_id and not (canvas_id.isascii() and canvas_id.isdigit()):
@@ -138,7 +148,12 @@ class _RowChecker:
         table = self.table
         new = table.value(row, Role.NEW_LOGIN)
         if action is Action.CREATE and not new.strip():
-            self.add(row, Role.NEW_LOGIN, "No login name: fill in the new login to create")
+            self.add(
+                row,
+                Role.NEW_LOGIN,
+                "No login name: fill in the new login to create, or make one with "
+                "Generate logins and passwords",
+            )
         if action in (Action.UPDATE, Action.DELETE):
             target = new.strip() or table.value(row, Role.CURRENT_LOGIN).strip()
             if not target and not table.value(row, Role.CANVAS_LOGIN_ID).strip():

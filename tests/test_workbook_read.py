@@ -102,15 +102,15 @@ def test_detect_columns_ignores_case_spaces_and_punctuation():
 
 
 def test_header_not_found_names_seen_and_expected_headers(tmp_path):
-    book = simple_book([["Ava", "x"]], headers=["First Name", "Student Code", "Login"])
+    book = simple_book([["Ava", "x"]], headers=["Pupil", "Student Code", "Login"])
     with pytest.raises(HeaderNotFoundError) as caught:
         open_workbook(save(book, tmp_path / "nohead.xlsx"))
     error = caught.value
-    assert error.seen == ["First Name", "Student Code", "Login"]
+    assert error.seen == ["Pupil", "Student Code", "Login"]
     assert error.row == 1
     assert len(error.missing) == 2
     assert "SIS User ID" in error.missing[0] and "New Login" in error.missing[1]
-    assert "First Name, Student Code, Login" in error.message
+    assert "Pupil, Student Code, Login" in error.message
     assert "New Login" in error.message and "Traceback" not in error.message
 
 
@@ -118,13 +118,29 @@ def test_header_not_found_picks_the_most_promising_row(tmp_path):
     book = Workbook()
     ws = book.active
     ws.append(["Class list"])
-    ws.append(["Name", "SIS ID", "Login name"])
+    ws.append(["Pupil", "SIS ID", "Login name"])
     with pytest.raises(HeaderNotFoundError) as caught:
         open_workbook(save(book, tmp_path / "half.xlsx"))
     assert caught.value.row == 2
-    assert caught.value.seen == ["Name", "SIS ID", "Login name"]
+    assert caught.value.seen == ["Pupil", "SIS ID", "Login name"]
     assert caught.value.missing == [caught.value.missing[0]]
     assert "login column" in caught.value.missing[0]
+
+
+def test_a_class_list_of_names_opens_without_student_or_login_columns(tmp_path):
+    """The generator adds the login columns and Find students in Canvas the ids."""
+    book = Workbook()
+    ws = book.active
+    ws.append(["Class list for Room 4"])
+    ws.append(["First Name", "Last Name", "Homeroom"])
+    ws.append(["Zoë", "Dubois", "K Patel"])
+    ws.append(["Ava", "Kowalski", "K Patel"])
+    doc = open_workbook(save(book, tmp_path / "names.xlsx"))
+    table = doc.table
+    assert table.header_row == 2
+    assert [table.value(r, Role.FIRST_NAME) for r in range(2)] == ["Zoë", "Ava"]
+    assert table.value(0, Role.CLASS) == "K Patel"
+    assert table.column(Role.NEW_LOGIN) is None and table.column(Role.SIS_USER_ID) is None
 
 
 def test_header_row_and_mapping_override_detection(tmp_path):

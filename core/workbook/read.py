@@ -18,7 +18,16 @@ import openpyxl
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.datetime import from_excel
 
-from core.model import OUTPUT_ROLES, STUDENT_ROLES, Role, Row, Table, role_for_header
+from core.model import (
+    DESCRIBING_ROLES,
+    NAME_ROLES,
+    OUTPUT_ROLES,
+    STUDENT_ROLES,
+    Role,
+    Row,
+    Table,
+    role_for_header,
+)
 from core.workbook.csv_io import read_csv
 from core.workbook.doc import HeaderNotFoundError, WorkbookDoc, WorkbookError, kind_for
 from core.workbook.formulas import CachedValues, read_cached_values
@@ -56,6 +65,10 @@ def detect_columns(header_cells: list[str]) -> dict[Role, int]:
 
 
 def _missing(columns: dict[Role, int]) -> list[str]:
+    """What the header row lacks. Name columns stand in for both: a class list of names
+    is a workbook the generator fills with logins and the matcher with student ids."""
+    if any(role in columns for role in NAME_ROLES):
+        return []
     missing = []
     if not any(role in columns for role in STUDENT_ROLES):
         missing.append(STUDENT_COLUMN_WORDS)
@@ -168,7 +181,7 @@ def build_table(
         rows.append(Row(row_number, _row_list(cells, width), problems_by_row.get(row_number, {})))
     _fill_merged(rows, index_of_sheet_row, grid, problems, merged, header_row, width)
 
-    role_columns = set(columns.values())
+    role_columns = {index for role, index in columns.items() if role not in DESCRIBING_ROLES}
     for row in rows:
         for column in role_columns:
             row.cells[column] = row.cells[column].strip()
