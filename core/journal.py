@@ -153,7 +153,8 @@ class Journal:
         account_id: int | str | None = None,
         method: str = "api",
     ) -> int:
-        host = (urlsplit(url).hostname or "") if url else ""
+        # The port too (the sandbox's), so a later step can name the same Canvas.
+        host = (urlsplit(url).netloc.rpartition("@")[2] or "") if url else ""
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO runs (workbook_key, started, method, account, url_host) "

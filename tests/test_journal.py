@@ -113,6 +113,9 @@ def test_last_run_and_its_results(tmp_path):
             "api",
         )
         assert last.finished
+        sandbox_run = journal.start_run(key, url="http://127.0.0.1:8765/api/v1")
+        assert journal.last_run(key).url_host == "127.0.0.1:8765"
+        journal.finish_run(sandbox_run)
         [entry] = journal.results_of_run(run)
         assert (entry.status, entry.login_id, entry.action, entry.state) == (
             "Created",

@@ -15,7 +15,7 @@ from typing import TextIO
 
 import core
 from core.canvas.errors import describe_error
-from core.cli import check, export_sis, run, sandbox, undo
+from core.cli import cards, check, export_sis, generate, match, roster, run, sandbox, undo
 from core.cli.status import PROG, ExitStatus, UsageProblem
 from core.logs import TOKEN_ENV, log_file_path, setup_logging
 
@@ -29,6 +29,10 @@ _COMMANDS = {
     "run": run,
     "export-sis": export_sis,
     "undo": undo,
+    "generate": generate,
+    "cards": cards,
+    "roster": roster,
+    "match": match,
     "sandbox": sandbox,
 }
 

@@ -63,6 +63,7 @@ class ApiRows:
     def send(self, session: RunSession) -> bool:
         """The rows through the session's pool, into the journal run already open."""
         session.ctx.record_sent = lambda op: session.record_sent(op.identity, op.action.value)
+        session.ctx.claimed_logins = set(self.plan.sheet_logins)
 
         def one_row(op: Operation) -> RowResult | None:
             try:

@@ -9,7 +9,9 @@ its call). The rules that keep a run safe live here:
 - a write whose answer was lost (``maybe_done``) is settled by reading the student's
   logins, and resent at most once;
 - update and delete only ever touch a login found among the row's student's logins,
-  by its Canvas Login ID or its name, and never guess between two candidates.
+  by its Canvas Login ID or its name, and never guess between two candidates;
+- a check (dry run) gives a generated login that someone else holds the lowest free
+  number instead; a login a teacher typed is never changed.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from core.canvas.errors import (
     TimedOut,
     TokenRefused,
 )
-from core.model import Action, CancelToken, RowResult, Status, login_key
+from core.kit.logins import LoginStem
+from core.model import Action, CancelToken, GeneratedLogin, RowResult, Status, login_key
 from core.plan import Operation, now_local
 from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, StopRun, call_with_retries
 
@@ -45,6 +48,8 @@ T = TypeVar("T")
 
 #: Connection failures in a row (after retries) that stop a run: Canvas is gone.
 STOP_AFTER_CONNECTION_FAILURES = 3
+#: Numbers a check tries for a generated login taken in Canvas before giving up.
+RENUMBER_LIMIT = 50
 
 PASSWORD_PERMISSION_MESSAGE = (
     "Canvas did not allow changing this password. A Canvas administrator must switch on "
@@ -74,6 +79,9 @@ class RowContext:
     record_sent: Callable[[Operation], None] = lambda op: None
     answered: bool = False
     connection_failures: int = 0
+    #: Login names (login_key) in the sheet or given out by this check: a generated
+    #: login numbered again must not become one of them.
+    claimed_logins: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def call(self, fn: Callable[[], T], *, resend_lost: bool = False) -> T:
@@ -108,6 +116,15 @@ class RowContext:
             raise
         self._heard_back()
         return result
+
+    def claim_login(self, name: str) -> bool:
+        """Reserve ``name`` for one row of this check; False when it is already used."""
+        key = login_key(name)
+        with self._lock:
+            if key in self.claimed_logins:
+                return False
+            self.claimed_logins.add(key)
+            return True
 
     def write_account(self) -> int | str:
         """The root account writes go to (a write run always finds it before the rows)."""
@@ -325,8 +342,34 @@ def _check_create(ctx: RowContext, op: Operation) -> RowResult:
     if _named(logins, op.unique_id):
         return _result(op, Status.READY, f"Would create login '{op.unique_id}'")
     if _holder_elsewhere(ctx, op.unique_id):
+        if ctx.dry_run and op.generated is not None:
+            return _renumbered(ctx, op, op.generated, logins)
         return _failed(op, _taken_message(op.unique_id))
     return _result(op, Status.READY, f"Would create login '{op.unique_id}'")
+
+
+def _renumbered(
+    ctx: RowContext, op: Operation, generated: GeneratedLogin, logins: list[dict]
+) -> RowResult:
+    """A generated login someone else holds: the lowest number free in the sheet and in
+    Canvas instead (a check only; the result carries it into New Login)."""
+    stem = LoginStem(generated.head, generated.tail)
+    for number in range(1, RENUMBER_LIMIT + 1):
+        name = stem.numbered(number)
+        if not ctx.claim_login(name):
+            continue
+        owned = _named(logins, name)
+        if owned or not _holder_elsewhere(ctx, name):
+            status = Status.ALREADY_EXISTS if owned else Status.READY
+            then = "the student already has it" if owned else f"would create login '{name}'"
+            message = (
+                f"Login name '{op.unique_id}' is taken in Canvas; generated '{name}' "
+                f"instead, and {then}"
+            )
+            return replace(
+                _result(op, status, message, owned[0] if owned else None), new_login=name
+            )
+    return _failed(op, _taken_message(op.unique_id))
 
 
 # --- update ------------------------------------------------------------------------------
