@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -50,6 +50,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _MAX_PAGES = 10_000
+#: What a course search and a course read ask Canvas to add to each course.
+_COURSE_INCLUDES = ("teachers", "total_students", "term", "concluded")
 
 
 def _path_part(value: object) -> str:
@@ -344,6 +346,64 @@ class CanvasClient:
     def delete_login(self, user_ref: str, login_id: int | str) -> dict:
         ref = _path_part(_require_ref(user_ref))
         return self._dict("DELETE", f"/api/v1/users/{ref}/logins/{_path_part(login_id)}")
+
+    # --- courses and rosters (read only) --------------------------------------------
+
+    def search_courses(
+        self,
+        account_id: int | str,
+        *,
+        search_term: str | None = None,
+        teacher_ids: Sequence[int] = (),
+        term_id: int | None = None,
+        include_concluded: bool = False,
+    ) -> list[dict]:
+        """The account's courses (its sub-accounts' too), with teachers, student count,
+        term and whether concluded. Canvas lists concluded ones unless told not to."""
+        params: list[tuple[str, object]] = [("per_page", 100)]
+        params += [("include[]", name) for name in _COURSE_INCLUDES]
+        if search_term is not None:
+            params.append(("search_term", search_term))
+        params += [("by_teachers[]", teacher_id) for teacher_id in teacher_ids]
+        if term_id is not None:
+            params.append(("enrollment_term_id", term_id))
+        if not include_concluded:
+            params += [("state[]", state) for state in ("created", "claimed", "available")]
+            params.append(("completed", "false"))
+        return self._get_all(f"/api/v1/accounts/{_path_part(account_id)}/courses", params)
+
+    def search_teachers(self, account_id: int | str, search_term: str) -> list[dict]:
+        """People of the account with a teacher enrollment whose name holds ``search_term``."""
+        params = {"search_term": search_term, "enrollment_type": "teacher", "per_page": 100}
+        return self._get_all(f"/api/v1/accounts/{_path_part(account_id)}/users", params)
+
+    def get_course(self, course_ref: int | str) -> dict:
+        """One course (an id or ``sis_course_id:X``), with the same extras as a search."""
+        params = [("include[]", name) for name in _COURSE_INCLUDES]
+        return self._dict("GET", f"/api/v1/courses/{_path_part(course_ref)}", params=params)
+
+    def course_sections(self, course_id: int | str) -> list[dict]:
+        return self._get_all(
+            f"/api/v1/courses/{_path_part(course_id)}/sections",
+            {"per_page": 100, "include[]": "total_students"},
+        )
+
+    def course_students(self, course_id: int | str) -> list[dict]:
+        """The course's active and invited students, once each, with SIS id and login."""
+        return self._get_all(
+            f"/api/v1/courses/{_path_part(course_id)}/users",
+            {"enrollment_type[]": "student", "per_page": 100},
+        )
+
+    def section_students(self, section_id: int | str) -> list[dict]:
+        """The section's active and invited student enrollments, each with its ``user``."""
+        params = [
+            ("type[]", "StudentEnrollment"),
+            ("state[]", "active"),
+            ("state[]", "invited"),
+            ("per_page", 100),
+        ]
+        return self._get_all(f"/api/v1/sections/{_path_part(section_id)}/enrollments", params)
 
     # --- SIS import (the bulk path) -----------------------------------------------
 

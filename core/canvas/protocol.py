@@ -6,14 +6,14 @@ pieces hand the run engine small fakes that keep to this shape.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from core.canvas.errors import RateInfo
 
 
 class CanvasApi(Protocol):
-    """The Canvas calls the run engine, the checks and undo make."""
+    """The Canvas calls the run engine, the checks, undo and the class rosters make."""
 
     base_url: str
 
@@ -71,3 +71,23 @@ class CanvasApi(Protocol):
     def sis_restore_states(self, account_id: int | str, import_id: int | str) -> dict: ...
 
     def get_url(self, url: str) -> Any: ...
+
+    def search_courses(
+        self,
+        account_id: int | str,
+        *,
+        search_term: str | None = None,
+        teacher_ids: Sequence[int] = (),
+        term_id: int | None = None,
+        include_concluded: bool = False,
+    ) -> list[dict]: ...
+
+    def search_teachers(self, account_id: int | str, search_term: str) -> list[dict]: ...
+
+    def get_course(self, course_ref: int | str) -> dict: ...
+
+    def course_sections(self, course_id: int | str) -> list[dict]: ...
+
+    def course_students(self, course_id: int | str) -> list[dict]: ...
+
+    def section_students(self, section_id: int | str) -> list[dict]: ...

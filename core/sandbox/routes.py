@@ -1,4 +1,6 @@
-"""The route table and the small read-only calls (users, accounts, providers)."""
+"""The route table and the small read-only calls (users, accounts, providers).
+
+The course and roster calls are in courses.py."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from core.sandbox import logins, sis_import
+from core.sandbox import courses, logins, sis_import
 from core.sandbox.request import ApiRequest, ApiResponse
 from core.sandbox.state import unauthorized
 
@@ -89,6 +91,13 @@ ROUTES: tuple[Route, ...] = (
         sis_import.restore_states,
     ),
     _route("GET", "/api/v1/progress/:progress_id", sis_import.get_progress),
+    _route("GET", "/api/v1/accounts/:account_id/courses", courses.list_account_courses),
+    _route("GET", "/api/v1/accounts/:account_id/users", courses.list_account_users),
+    _route("GET", "/api/v1/courses/:course_id", courses.get_course),
+    _route("GET", "/api/v1/courses/:course_id/users", courses.list_course_users),
+    _route("GET", "/api/v1/courses/:course_id/sections", courses.list_course_sections),
+    _route("GET", "/api/v1/courses/:course_id/enrollments", courses.list_course_enrollments),
+    _route("GET", "/api/v1/sections/:section_id/enrollments", courses.list_section_enrollments),
     _route("GET", "/api/v1/accounts/:account_id", get_account),
 )
 

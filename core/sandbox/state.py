@@ -19,10 +19,14 @@ from typing import Any
 
 from core import demo
 from core.model import login_key
+from core.sandbox.school import School
 
+#: Canvas's rights to list the account's courses and to read their rosters.
+COURSE_RIGHTS: frozenset[str] = frozenset({"read_course_list", "read_roster"})
 #: Every right a token can hold. The admin token holds them all.
 ALL_RIGHTS: frozenset[str] = frozenset(
     {"manage_user_logins", "change_passwords", "manage_sis", "import_sis", "read_sis"}
+    | COURSE_RIGHTS
 )
 
 NOT_FOUND_BODY: dict[str, Any] = {"errors": [{"message": "The specified resource does not exist."}]}
@@ -134,6 +138,8 @@ class SandboxState:
     #: SIS imports and progress objects by id (see sis_import.py).
     sis_imports: dict[int, dict[str, Any]] = field(default_factory=dict)
     progresses: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: Terms, courses, sections and enrollments (see school.py).
+    school: School = field(default_factory=School)
     #: How long a SIS import takes from created to finished, in seconds.
     sis_import_seconds: float = 1.2
     _next_login_id: int = 1
@@ -161,8 +167,16 @@ class SandboxState:
             self.add_token(demo.DEMO_TOKEN, user_id=demo.DEMO_ADMIN_USER_ID)
 
     def seed_demo(self) -> None:
-        """The demo school of core/demo.py: students and their logins."""
+        """The demo school of core/demo.py: students and their logins, teachers, classes."""
         with self.lock:
+            for teacher in demo.DEMO_TEACHERS:
+                self.add_user(
+                    teacher.name,
+                    teacher.sis_id,
+                    user_id=teacher.user_id,
+                    short_name=teacher.short_name,
+                )
+            self.school.seed_demo()
             for student in demo.DEMO_STUDENTS:
                 self.add_user(student.name, student.sis_id, user_id=student.canvas_id)
                 for unique_id, provider in student.logins:
@@ -195,6 +209,7 @@ class SandboxState:
         *,
         user_id: int | None = None,
         integration_id: str | None = None,
+        short_name: str | None = None,
     ) -> int:
         with self.lock:
             if user_id is None:
@@ -203,7 +218,7 @@ class SandboxState:
                 id=user_id,
                 name=name,
                 sortable_name=sortable_name_for(name),
-                short_name=name,
+                short_name=short_name or name,
                 sis_user_id=sis_id,
                 integration_id=integration_id,
             )
