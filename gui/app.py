@@ -64,6 +64,10 @@ def _first_start(window) -> None:
     settings.FIRST_START_DONE.set(True)
     if choice is FirstStartChoice.DEMO:
         start_demo(window)
+    elif choice is FirstStartChoice.CLASS:
+        from gui.roster_flow import start_from_practice_class
+
+        start_from_practice_class(window)
     elif choice is FirstStartChoice.CONNECT:
         open_connect_dialog(window)
 

@@ -1,4 +1,4 @@
-"""The first-start welcome: practise with the demo, or connect to Canvas."""
+"""The first-start welcome: practise with the demo (a workbook, or a class), or connect."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ DEMO_FILE_NAME = "Canvas Logins demo.xlsx"
 
 class FirstStartChoice(enum.Enum):
     DEMO = "demo"
+    #: Practise "New from Canvas classes…" with the practice sandbox's classes.
+    CLASS = "class"
     CONNECT = "connect"
     LATER = "later"
 
@@ -75,6 +77,18 @@ class WelcomeDialog(QDialog):
         demo_note.setWordWrap(True)
         layout.addWidget(self.demo_button)
         layout.addWidget(demo_note)
+
+        self.class_button = QPushButton("Start from a class in the practice Canvas", self)
+        self.class_button.setMinimumHeight(40)
+        self.class_button.clicked.connect(lambda: self._choose(FirstStartChoice.CLASS))
+        class_note = QLabel(
+            "Pick a teacher's class in the practice Canvas and get a new workbook with "
+            "its students, ready for logins and passwords.",
+            self,
+        )
+        class_note.setWordWrap(True)
+        layout.addWidget(self.class_button)
+        layout.addWidget(class_note)
 
         self.connect_button = QPushButton("Connect to your Canvas…", self)
         self.connect_button.setMinimumHeight(40)

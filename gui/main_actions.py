@@ -2,7 +2,8 @@
 
 Every action is made here, the same way (:func:`build_actions`), from the window's
 slots (:class:`ActionSlots`); every action has a keyboard shortcut and a status tip.
-The toolbar shows the four main steps in order: Open → Check → Run → Save.
+The toolbar shows the K-3 job's steps in order: Open → Generate → Check → Run → Save →
+Print Cards.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "build_actions",
     "build_menus",
     "build_toolbar",
+    "enable_for_state",
     "fill_recent_menu",
     "key_list",
 ]
@@ -39,11 +41,13 @@ class ActionSlots(Protocol):
     def save(self) -> object: ...
     def choose_and_save_as(self) -> object: ...
     def export_logins_csv(self) -> object: ...
+    def print_login_cards(self) -> object: ...
     def close_document(self) -> object: ...
     def close(self) -> object: ...
     def copy_selection(self) -> object: ...
     def paste(self) -> object: ...
     def fill_down(self) -> object: ...
+    def generate_logins(self) -> object: ...
     def focus_search(self) -> object: ...
     def set_passwords_visible(self, visible: bool) -> object: ...
     def set_row_filter(self, mode: RowFilter, status: str = "") -> object: ...
@@ -52,6 +56,8 @@ class ActionSlots(Protocol):
     def run_changes(self) -> object: ...
     def stop_run(self) -> object: ...
     def undo_last_run(self) -> object: ...
+    def new_from_canvas_classes(self) -> object: ...
+    def find_students_in_canvas(self) -> object: ...
     def show_about_box(self) -> object: ...
     def open_log_folder(self) -> object: ...
     def show_token_help(self) -> object: ...
@@ -80,10 +86,14 @@ class Actions:
     run: QAction
     stop: QAction
     undo_run: QAction
+    new_from_classes: QAction
+    find_students: QAction
     about: QAction
     open_logs: QAction
     token_help: QAction
     recent_menu: QMenu
+    generate: QAction
+    print_cards: QAction
 
 
 def _action(
@@ -173,6 +183,22 @@ def build_actions(w: QMainWindow, slots: ActionSlots) -> Actions:
         "Remove the logins the last run created",
     )
     undo_run.setObjectName("UndoLastRun")
+    new_from_classes = _action(
+        w,
+        "&New from Canvas Classes…",
+        slots.new_from_canvas_classes,
+        QKeySequence.StandardKey.New,
+        "Start a new workbook with the students of classes in Canvas",
+    )
+    new_from_classes.setObjectName("NewFromCanvasClasses")
+    find_students = _action(
+        w,
+        "&Find Students in Canvas",
+        slots.find_students_in_canvas,
+        QKeySequence("Ctrl+Shift+F"),
+        "Fill in each row's Canvas User ID by looking its name up in its class",
+    )
+    find_students.setObjectName("FindStudentsInCanvas")
     recent_menu = QMenu("Open &Recent", w)
     recent_menu.setObjectName("RecentMenu")
     return Actions(
@@ -283,6 +309,8 @@ def build_actions(w: QMainWindow, slots: ActionSlots) -> Actions:
             sp.SP_MediaStop,
         ),
         undo_run=undo_run,
+        new_from_classes=new_from_classes,
+        find_students=find_students,
         about=_action(
             w,
             "&About Canvas Logins",
@@ -305,6 +333,20 @@ def build_actions(w: QMainWindow, slots: ActionSlots) -> Actions:
             "Step by step: create a Canvas access token",
         ),
         recent_menu=recent_menu,
+        generate=_action(
+            w,
+            "&Generate Logins and Passwords…",
+            slots.generate_logins,
+            QKeySequence("Ctrl+Shift+G"),
+            "Fill empty New Login and Password cells from the students' names",
+        ),
+        print_cards=_action(
+            w,
+            "Print Login &Cards…",
+            slots.print_login_cards,
+            QKeySequence.StandardKey.Print,
+            "Print or save a card for each child with their login and password",
+        ),
     )
 
 
@@ -317,6 +359,7 @@ def build_menus(bar: QMenuBar, a: Actions) -> None:
     file_menu.addAction(a.save)
     file_menu.addAction(a.save_as)
     file_menu.addAction(a.export_sis)
+    file_menu.addAction(a.print_cards)
     file_menu.addSeparator()
     file_menu.addAction(a.close)
     file_menu.addAction(a.quit)
@@ -338,6 +381,14 @@ def build_menus(bar: QMenuBar, a: Actions) -> None:
     view_menu.addSeparator()
     view_menu.addAction(a.show_problems)
 
+    students_menu = bar.addMenu("S&tudents")
+    students_menu.setObjectName("StudentsMenu")
+    students_menu.addAction(a.new_from_classes)
+    students_menu.addAction(a.find_students)
+    students_menu.addAction(a.generate)
+    students_menu.addSeparator()
+    students_menu.addAction(a.print_cards)
+
     canvas_menu = bar.addMenu("&Canvas")
     canvas_menu.addAction(a.connect)
     canvas_menu.addSeparator()
@@ -353,12 +404,29 @@ def build_menus(bar: QMenuBar, a: Actions) -> None:
     help_menu.addAction(a.about)
 
 
+def enable_for_state(
+    a: Actions, *, has_doc: bool, running: bool, can_undo: bool, can_redo: bool
+) -> None:
+    """Enable what fits now: most steps need an open workbook, and none runs during a run."""
+    needs_doc = (a.check, a.run, a.save, a.save_as, a.export_sis, a.undo_run, a.close)
+    needs_doc += (a.paste, a.fill_down, a.generate, a.print_cards, a.find_students)
+    for action in needs_doc:
+        action.setEnabled(has_doc and not running)
+    for action in (a.open, a.open_demo, a.new_from_classes, a.connect):
+        action.setEnabled(not running)
+    a.stop.setEnabled(running)
+    a.undo.setEnabled(not running and can_undo)
+    a.redo.setEnabled(not running and can_redo)
+
+
 def build_toolbar(w: QMainWindow, a: Actions) -> QToolBar:
     bar = QToolBar("Main steps", w)
     bar.setObjectName("MainToolbar")
     bar.setMovable(False)
     bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    for action in (a.open, a.check, a.run, a.stop, a.save):
+    a.generate.setIconText("Generate")
+    a.print_cards.setIconText("Print Cards")
+    for action in (a.open, a.generate, a.check, a.run, a.stop, a.save, a.print_cards):
         bar.addAction(action)
         button = bar.widgetForAction(action)
         if isinstance(button, QToolButton):

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 
 from core import APP_NAME
 from core.journal import Journal
-from core.model import MIN_PASSWORD_LENGTH, Finding, Role
+from core.model import Finding, Role
 from core.paths import resource_path
-from gui import document_flow, main_actions, main_layout, settings
+from gui import document_flow, main_actions, main_layout, roster_flow, settings
 from gui.filter_proxy import RowFilter, RowFilterProxy
 from gui.grid_edits import GridEdits
+from gui.kit_flow import KitFlow, min_password_length
 from gui.main_layout import EMPTY_PAGE, GRID_PAGE
+from gui.match_flow import MatchFlow
 from gui.problems import ProblemsDock
 from gui.prompts import Prompts
 from gui.run_flow import RunFlow
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
     from core.profiles import ProfileStore
     from core.workbook import WorkbookDoc
     from core.workflow import RunRequest, Workflow
+    from gui.cards_dialog import CardsDialog
+    from gui.generate_dialog import GenerateDialog
+    from gui.roster_dialog import ClassPicker
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +113,8 @@ class MainWindow(QMainWindow):
         self.actions_.show_passwords.setChecked(not self._model.mask_passwords)
         self.run_flow = RunFlow(self, self.widgets.progress_panel, self)
         self.undo_flow = UndoFlow(self, self.run_flow, self)
+        self.kit_flow = KitFlow(self, self)
+        self.match_flow = MatchFlow(self, self.widgets.view, self)
         self._wire_parts()
         self.problems_dock.hide()
         # A saved window state decides whether the Problems list shows; on a first start
@@ -365,8 +372,7 @@ class MainWindow(QMainWindow):
         self._recheck_timer.stop()
         if self._workflow is None:
             return []
-        profile = getattr(self._connection, "profile", None)
-        min_length = int(getattr(profile, "min_password_length", 0) or MIN_PASSWORD_LENGTH)
+        min_length = min_password_length(self._connection)
         provider_types = getattr(self._connection, "provider_types", None) or None
         findings = self._workflow.check(
             min_password_length=min_length, provider_types=provider_types
@@ -384,25 +390,27 @@ class MainWindow(QMainWindow):
     def stop_run(self) -> None:
         self.run_flow.stop()
 
+    def new_from_canvas_classes(self) -> ClassPicker | None:
+        """Students → "New from Canvas Classes…": the class picker (None if not opened)."""
+        return roster_flow.new_from_canvas_classes(self)
+
+    def find_students_in_canvas(self) -> bool:
+        """Students → "Find Students in Canvas"; False when nothing was started."""
+        return self.match_flow.start()
+
     def undo_last_run(self, confirm: bool = True) -> bool:
         """Canvas → "Undo Last Run…"; False when nothing was started."""
         return self.undo_flow.start(confirm)
 
     def run_state_changed(self) -> None:
         """Enable the actions that fit now (a workbook open? a run going?)."""
-        running = self.is_running
-        has_doc = self._workflow is not None
-        a = self.actions_
-        for action in (a.check, a.run, a.save, a.save_as, a.export_sis, a.undo_run, a.close):
-            action.setEnabled(has_doc and not running)
-        a.paste.setEnabled(has_doc and not running)
-        a.fill_down.setEnabled(has_doc and not running)
-        a.stop.setEnabled(running)
-        a.open.setEnabled(not running)
-        a.open_demo.setEnabled(not running)
-        a.connect.setEnabled(not running)
-        a.undo.setEnabled(not running and self.undo_stack.canUndo())
-        a.redo.setEnabled(not running and self.undo_stack.canRedo())
+        main_actions.enable_for_state(
+            self.actions_,
+            has_doc=self._workflow is not None,
+            running=self.is_running,
+            can_undo=self.undo_stack.canUndo(),
+            can_redo=self.undo_stack.canRedo(),
+        )
 
     def commit_pending_edit(self) -> None:
         """Finish an edit still open in a cell editor, so it is not lost."""
@@ -420,6 +428,12 @@ class MainWindow(QMainWindow):
 
     def fill_down(self) -> int:
         return self.grid_edits.fill_down()
+
+    def generate_logins(self) -> GenerateDialog | None:
+        return self.kit_flow.open_generate()
+
+    def print_login_cards(self) -> CardsDialog | None:
+        return self.kit_flow.open_cards()
 
     def set_passwords_visible(self, visible: bool) -> None:
         self._model.mask_passwords = not visible

@@ -9,6 +9,7 @@ asks is answered the same way whether a person or a test is there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from core.connection import Connection
     from core.plan import Plan
     from core.profiles import ProfileStore
+    from core.roster.match import Candidate
     from core.run.engine import RunSummary
     from core.undo import UndoPlan
     from core.workflow import RunRequest
@@ -130,6 +132,13 @@ class Prompts:
         )
         return path or None
 
+    def ask_cards_pdf_path(self, suggested: Path) -> str | None:
+        """Where to save the login cards (a PDF)."""
+        path, _ = QFileDialog.getSaveFileName(
+            self.parent, "Save the login cards as", str(suggested), "PDF files (*.pdf)"
+        )
+        return path or None
+
     # ----- Canvas ------------------------------------------------------------------
     def ask_connect(self, store: ProfileStore | None) -> Connection | None:
         """The connection dialog; the tested connection, or None when cancelled."""
@@ -154,6 +163,25 @@ class Prompts:
     def ask_undo(self, plan: UndoPlan, connection: Connection, restore: bool) -> bool | None:
         """None when cancelled; else whether to let Canvas restore the SIS import."""
         return ask_undo(self.parent, plan, connection, restore)
+
+    def ask_choose_classes(self, rows: int) -> bool:
+        """Nobody was found by the rows' Class column: pick the classes to look in?"""
+        answer = QMessageBox.question(
+            self.parent,
+            "Find students in Canvas",
+            f"None of the {rows} rows looked up was found in Canvas. Perhaps the Class "
+            "column does not name the classes as Canvas does.\n\nChoose the classes in "
+            "Canvas to look in?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def choose_student(self, row_text: str, candidates: Sequence[Candidate]) -> Candidate | None:
+        """Which of several Canvas students a row means; None when cancelled."""
+        from gui.student_chooser import ask_student
+
+        return ask_student(self.parent, row_text, candidates)
 
     # ----- messages ----------------------------------------------------------------
     def show_error(self, title: str, message: str) -> None:

@@ -14,12 +14,12 @@ How to run (API or SIS import) comes back from the confirmation as a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from core.model import CancelToken, Progress, ProgressCallback, RunMethod, Status
+from core.model import CancelToken, Progress, ProgressCallback, RowResult, RunMethod, Status
 from core.workflow import RunOutcome, RunRequest
 from gui.filter_proxy import RowFilter
 from gui.worker import BackgroundJob
@@ -169,16 +169,21 @@ class RunFlow(QObject):
         w = self._window
         if report.results:
             w.table_model.apply_results(report.results)
-            if not self._dry_run:
+            if self._changes_the_sheet(report.results):
                 w.mark_results_unsaved()
         self._panel.update_progress(report)
+
+    def _changes_the_sheet(self, results: Sequence[RowResult]) -> bool:
+        """A run's results are worth saving; a check's only when it numbered a generated
+        login again (the new name is in New Login now)."""
+        return not self._dry_run or any(result.new_login for result in results)
 
     def _finished(self, outcome: RunOutcome) -> None:
         summary = outcome.summary
         w = self._window
         if summary.results:
             w.table_model.apply_results(summary.results)
-            if not self._dry_run:
+            if self._changes_the_sheet(summary.results):
                 w.mark_results_unsaved()
         w.table_model.flush_results()
         w.table_model.read_only = False

@@ -1,8 +1,10 @@
 """``canvas-logins --self-test``: the whole app, end to end, against a private sandbox.
 
 Runs with no user settings (a temporary CANVAS_LOGINS_HOME), opens a copy of the demo
-workbook in the real main window, checks it offline and with Canvas, runs it without
-asking, saves, and reads the saved workbook back to verify every demo row's outcome.
+workbook in the real main window, fills its empty logins and passwords through
+"Generate logins and passwords…" (asking Canvas which names are taken), checks it
+offline and with Canvas, runs it without asking, saves, and reads the saved workbook
+back to verify every demo row's outcome.
 Prints one line per step; exits 0 when all is well, 1 with the reason otherwise, and
 also 1 when something hangs past the timeout. Works offscreen and when frozen.
 """
@@ -18,34 +20,51 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
 
 from gui.console import process_age_ms, say
 from gui.prompts import Prompts
 
-#: Outcome per demo row (by first name), from core/demo.py.
-EXPECTED_STATUS: dict[str, set[str]] = {
-    "Ava": {"Created"},
-    "Liam": {"Created"},
-    "Zoë": {"Created"},
-    "Noah": {"Invalid"},  # password too short
-    "Mia": {"Created"},
-    "Emma": {"Invalid"},  # same login as Oliver's, in another case
-    "Oliver": {"Invalid"},
-    "José": {"Created"},
-    "Sofia": {"Created"},
-    "Lucas": {"Created"},
-    "Amara": {"Created"},
-    "Ethan": {"Invalid"},  # no SIS ID
-    "Chloé": {"Already exists"},  # has 'chloe.b' from last year
-    "Yuki": {"Failed"},  # 'yuki.t' belongs to someone else in Canvas
-    "Aarav": {"Created"},
-    "Grace": {"Created"},
-    "Henry": {"Deleted"},
-    "Isla": {"Updated"},
+if TYPE_CHECKING:
+    from core.model import Table
+    from gui.main_window import MainWindow
+
+#: Outcome per demo row (by first and last name), from core/demo.py.
+EXPECTED_STATUS: dict[str, str] = {
+    "Ava Kowalski": "Created",  # login made by the generator
+    "Liam O'Brien": "Created",  # login made by the generator
+    "Zoë Dubois": "Created",  # login made by the generator
+    "Noah Nguyen": "Invalid",  # password too short
+    "Mia Schröder": "Created",
+    "José Álvarez": "Created",
+    "Emma Johnson": "Invalid",  # same login as Oliver's, in another case
+    "Oliver Smith": "Invalid",
+    "Sofia Rossi": "Created",
+    "Lucas Martin": "Created",
+    "Amara Okeke": "Created",
+    "Ethan Brown": "Invalid",  # no SIS ID
+    "Chloé Bernard": "Already exists",  # has 'chloe.b' from last year
+    "Yuki Tanaka": "Failed",  # 'yuki.t' belongs to someone else in Canvas
+    "Aarav Sharma": "Created",
+    "Grace Wilson": "Created",
+    "Henry Davis": "Deleted",
+    "Isla Thompson": "Updated",
+    "Ava Kaur": "Created",  # login made by the generator
 }
+#: What the generator fills into the rows Ms. Patel left empty: Ava Kaur gets a number
+#: because Ava Kowalski, higher up, gets "ava.k".
+EXPECTED_GENERATED: dict[str, str] = {
+    "Ava Kowalski": "ava.k",
+    "Liam O'Brien": "liam.o",
+    "Zoë Dubois": "zoe.d",
+    "Ava Kaur": "ava.k2",
+}
+#: Rows Check with Canvas should mark Ready: every one the run then changes.
+EXPECTED_READY = sum(
+    status in ("Created", "Updated", "Deleted") for status in EXPECTED_STATUS.values()
+)
 
 
 class SelfTestFailure(Exception):
@@ -80,11 +99,14 @@ class _Waiter:
     def _caught(self, *args: Any) -> None:
         self.args = args
 
-    def wait(self, timeout: float, what: str) -> tuple:
+    def wait(self, timeout: float, what: str, errors: list[str] | None = None) -> tuple:
+        """The signal's arguments; gives up at the first of ``errors`` (when given)."""
         from PySide6.QtWidgets import QApplication
 
         deadline = time.monotonic() + timeout
         while self.args is None:
+            if errors:
+                raise SelfTestFailure(errors[0])
             if time.monotonic() > deadline:
                 raise SelfTestFailure(f"{what} did not finish within {timeout:.0f} s")
             QApplication.processEvents()
@@ -94,12 +116,13 @@ class _Waiter:
         return self.args
 
 
-def _dismiss_modal_dialogs(notes: list[str]) -> None:
-    """No one is there to click: close any dialog that opens, and say so."""
+def _dismiss_modal_dialogs(notes: list[str], driven: list[QWidget]) -> None:
+    """No one is there to click: close any dialog that opens, and say so; except the
+    ``driven`` ones, which the self-test itself fills in and closes."""
     from PySide6.QtWidgets import QApplication
 
     widget = QApplication.activeModalWidget()
-    if widget is not None:
+    if widget is not None and widget not in driven:
         notes.append(widget.windowTitle() or type(widget).__name__)
         widget.close()
 
@@ -167,9 +190,10 @@ def _steps(home: Path, timeout: float, state: dict[str, Any]) -> None:
     errors: list[str] = []
     state["hook"] = install_exception_hook(on_error=errors.append)
     dismissed: list[str] = []
+    driven: list[QWidget] = []
     closer = QTimer()
     closer.setInterval(100)
-    closer.timeout.connect(lambda: _dismiss_modal_dialogs(dismissed))
+    closer.timeout.connect(lambda: _dismiss_modal_dialogs(dismissed, driven))
     closer.start()
     state["closer"] = closer
 
@@ -193,9 +217,12 @@ def _steps(home: Path, timeout: float, state: dict[str, Any]) -> None:
     if not window.open_file(str(workbook), sheet):
         raise SelfTestFailure(f"could not open {workbook.name}")
     rows = window.table_model.rowCount()
-    if rows < len(EXPECTED_STATUS):
-        raise SelfTestFailure(f"the demo workbook showed {rows} rows")
+    if rows != len(EXPECTED_STATUS):
+        raise SelfTestFailure(f"the demo workbook showed {rows} rows, not {len(EXPECTED_STATUS)}")
     t = _step(f"opened the demo workbook ({rows} rows)", t)
+
+    filled = _generate_logins(window, driven, errors, timeout)
+    t = _step(f"generated logins and passwords: {filled}", t)
 
     window.check_offline()
     app.processEvents()
@@ -209,8 +236,8 @@ def _steps(home: Path, timeout: float, state: dict[str, Any]) -> None:
         raise SelfTestFailure("Check with Canvas failed")
     table = window.doc.table
     ready = sum(table.status(i) == "Ready" for i in range(len(table.rows)))
-    if ready < 10:
-        raise SelfTestFailure(f"Check with Canvas marked only {ready} rows Ready")
+    if ready != EXPECTED_READY:
+        raise SelfTestFailure(f"Check with Canvas marked {ready} rows Ready, not {EXPECTED_READY}")
     t = _step(f"checked with Canvas (dry run): {ready} rows Ready", t)
 
     waiter = _Waiter(window.run_finished)
@@ -234,6 +261,51 @@ def _steps(home: Path, timeout: float, state: dict[str, Any]) -> None:
         say("note: closed these dialogs nobody was there to answer: " + ", ".join(dismissed))
 
 
+def _generate_logins(
+    window: MainWindow, driven: list[QWidget], errors: list[str], timeout: float
+) -> str:
+    """Students → "Generate logins and passwords…" for the whole sheet, OK as staff
+    would click it (the names are checked with Canvas first); returns the fill's summary."""
+    from core.model import Role
+
+    window.actions_.generate.trigger()
+    dialog = window.kit_flow.generate_dialog
+    if dialog is None or not dialog.isVisible():
+        raise SelfTestFailure("Generate logins and passwords did not open")
+    driven.append(dialog)
+    dialog.job.failed.connect(lambda message: errors.append(f"Generate: {message}"))
+    dialog.sheet_choice.setChecked(True)
+    dialog.refresh_preview()
+    if not dialog.checks_canvas():
+        raise SelfTestFailure("Generate logins and passwords would not check names with Canvas")
+    waiter = _Waiter(dialog.finished)
+    dialog.accept()
+    (result,) = waiter.wait(timeout, "Generate logins and passwords", errors)
+    driven.remove(dialog)
+    if result != dialog.DialogCode.Accepted or dialog.plan is None:
+        raise SelfTestFailure(f"Generate logins and passwords was closed: {dialog.status.text()}")
+    assert window.doc is not None
+    table = window.doc.table
+    wrong = []
+    for index in range(len(table.rows)):
+        name = _full_name(table, index)
+        want = EXPECTED_GENERATED.get(name)
+        if want is None:
+            continue
+        login = table.value(index, Role.NEW_LOGIN)
+        if login != want or not table.value(index, Role.PASSWORD):
+            wrong.append(f"{name}: expected {want!r} and a password, got {login!r}")
+    if wrong:
+        raise SelfTestFailure("the generator filled the wrong logins: " + "; ".join(wrong))
+    return dialog.plan.summary()
+
+
+def _full_name(table: Table, index: int) -> str:
+    """The "First Last" of a row, from the demo's name columns."""
+    cells = table.rows[index].cells
+    return f"{cells[table.headers.index('First Name')]} {cells[table.headers.index('Last Name')]}"
+
+
 def _raise_errors(errors: list[str]) -> None:
     if errors:
         raise SelfTestFailure(errors[0])
@@ -244,17 +316,21 @@ def _verify(path: Path) -> None:
     from core.workbook import open_workbook
 
     table = open_workbook(path).table
-    if "First Name" not in table.headers:
-        raise SelfTestFailure("the saved workbook lost its First Name column")
-    first = table.headers.index("First Name")
+    for header in ("First Name", "Last Name"):
+        if header not in table.headers:
+            raise SelfTestFailure(f"the saved workbook lost its {header} column")
     seen: dict[str, str] = {}
-    for index, row in enumerate(table.rows):
-        seen[row.cells[first]] = table.status(index)
     wrong = []
-    for name, allowed in EXPECTED_STATUS.items():
+    for index in range(len(table.rows)):
+        name = _full_name(table, index)
+        seen[name] = table.status(index)
+        want = EXPECTED_GENERATED.get(name)
+        if want is not None and table.value(index, Role.NEW_LOGIN) != want:
+            wrong.append(f"{name}: the login {want!r} was not saved")
+    for name, expected in EXPECTED_STATUS.items():
         got = seen.get(name)
-        if got not in allowed:
-            wrong.append(f"{name}: expected {' or '.join(sorted(allowed))}, got {got!r}")
+        if got != expected:
+            wrong.append(f"{name}: expected {expected}, got {got!r}")
     if wrong:
         raise SelfTestFailure("unexpected statuses in the saved workbook: " + "; ".join(wrong))
     if not all(table.value(i, Role.PROCESSED_AT) for i in range(len(table.rows))):

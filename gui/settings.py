@@ -12,6 +12,8 @@ from typing import Generic, TypeVar
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
+from core.kit.logins import DEFAULT_LOGIN_PATTERN
+from core.kit.passwords import PasswordStyle
 from core.paths import config_dir
 
 T = TypeVar("T")
@@ -86,7 +88,22 @@ CONNECT_DIALOG_SPLITTER: Setting[bytes] = Setting("connect_dialog/splitter", b""
 FIRST_START_DONE: Setting[bool] = Setting("app/first_start_done", False)
 RECENT_FILES: Setting[list[str]] = Setting("files/recent", [])
 LAST_FOLDER: Setting[str] = Setting("files/last_folder", "")
+#: What "New from Canvas classes…" searched for last time.
+LAST_CLASS_SEARCH: Setting[str] = Setting("roster/last_search", "")
 MASK_PASSWORDS: Setting[bool] = Setting("grid/mask_passwords", True)
+#: The choices of "Generate logins and passwords…" (Replace is never remembered).
+GENERATE_LOGINS: Setting[bool] = Setting("generate/logins", True)
+GENERATE_PATTERN: Setting[str] = Setting("generate/login_pattern", DEFAULT_LOGIN_PATTERN)
+GENERATE_PREFIX: Setting[str] = Setting("generate/login_prefix", "")
+GENERATE_SUFFIX: Setting[str] = Setting("generate/login_suffix", "")
+GENERATE_PASSWORDS: Setting[bool] = Setting("generate/passwords", True)
+GENERATE_WORDS: Setting[int] = Setting("generate/password_words", PasswordStyle().words)
+GENERATE_SEPARATOR: Setting[str] = Setting("generate/password_separator", PasswordStyle().separator)
+GENERATE_DIGITS: Setting[int] = Setting("generate/password_digits", PasswordStyle().digits)
+GENERATE_AVOID_TAKEN: Setting[bool] = Setting("generate/avoid_taken", True)
+#: "Print login cards…": the page size ("letter"/"a4", "" for the locale's) and school name.
+CARDS_PAGE: Setting[str] = Setting("cards/page", "")
+CARDS_SCHOOL: Setting[str] = Setting("cards/school_name", "")
 
 MAX_RECENT_FILES = 8
 

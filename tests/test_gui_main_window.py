@@ -18,12 +18,16 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtTest import QTest
 
+from core.demo import DEMO_ROWS
 from core.model import Role, RowResult, Status
 from core.workbook.doc import lock_files
 from gui import settings
 from gui.filter_proxy import RowFilter
 from gui.first_start import DEMO_FILE_NAME
 from gui.table_model import PASSWORD_MASK
+
+#: Mia Schröder's row in the demo: a login and password her teacher typed.
+MIA = 4
 
 
 @pytest.fixture
@@ -54,8 +58,8 @@ def test_open_from_the_menu_path_shows_rows_and_problems(window, demo, answers):
     window.actions_.open.trigger()
     assert window.doc is not None and window.doc.path == demo
     assert window.widgets.pages.currentIndex() == 1
-    assert window.table_model.rowCount() == 18
-    assert window.proxy.rowCount() == 18
+    assert window.table_model.rowCount() == len(DEMO_ROWS)
+    assert window.proxy.rowCount() == len(DEMO_ROWS)
     assert len(window.table_model.findings) > 0
     assert window.problems_dock.isVisible()
     assert window.problems_dock.list_model.rowCount() == len(window.table_model.findings)
@@ -192,15 +196,16 @@ def test_no_two_actions_share_a_shortcut(window):
 def test_paste_a_block_from_excel_is_one_undo_step(window, demo):
     window.open_file(demo)
     login = col(window, Role.NEW_LOGIN)
-    window.select_cell(0, login)
+    mia, jose = MIA, MIA + 1  # rows with typed logins and passwords to paste over
+    window.select_cell(mia, login)
     QGuiApplication.clipboard().setText("a.one\tpass-word-1\r\nb.two\tpass-word-2\r\n")
     assert window.paste() == 4
-    assert cell(window, 0, Role.NEW_LOGIN) == "a.one"
-    assert cell(window, 1, Role.PASSWORD) == "pass-word-2"
+    assert cell(window, mia, Role.NEW_LOGIN) == "a.one"
+    assert cell(window, jose, Role.PASSWORD) == "pass-word-2"
     assert window.undo_stack.count() == 1
     window.undo_stack.undo()
-    assert cell(window, 0, Role.NEW_LOGIN) == "ava.k"
-    assert cell(window, 1, Role.PASSWORD) == "green-frog-42"
+    assert cell(window, mia, Role.NEW_LOGIN) == "mia.s"
+    assert cell(window, jose, Role.PASSWORD) == "tall-tree-32"
 
 
 def test_paste_one_value_fills_the_selection(window, demo):
@@ -301,10 +306,10 @@ def test_problems_list_jumps_to_the_cell_even_when_filtered_out(window, demo):
 
 def test_passwords_masked_until_shown(window, demo):
     window.open_file(demo)
-    index = window.proxy.proxy_index_for(0, col(window, Role.PASSWORD))
+    index = window.proxy.proxy_index_for(MIA, col(window, Role.PASSWORD))
     assert index.data() == PASSWORD_MASK
     window.actions_.show_passwords.setChecked(True)
-    assert index.data() == "sunny-apple-7"
+    assert index.data() == "red-boat-55"
     assert settings.MASK_PASSWORDS.get() is False
     window.actions_.show_passwords.setChecked(False)
     assert index.data() == PASSWORD_MASK
@@ -420,7 +425,7 @@ def test_toolbar_and_menus_have_shortcuts(window):
                 continue  # "Open Recent" holds file names, numbered instead
             assert not action.shortcut().isEmpty(), f"{menu.title()} → {action.text()}"
             checked.append(action)
-    assert titles == ["File", "Edit", "View", "Canvas", "Help"]
+    assert titles == ["File", "Edit", "View", "Students", "Canvas", "Help"]
     for action in (a.open_demo, a.quit, a.open_logs, a.about, a.undo_run):
         assert action in checked
     assert a.undo_run.isVisible()
