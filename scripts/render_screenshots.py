@@ -170,6 +170,11 @@ def render_all(out: Path, scale: int, theme: str) -> int:
     if theme != "light":
         connection.close()
         return 0
+    generate = window.generate_logins()
+    generate.sheet_choice.setChecked(True)
+    _settle(app)
+    _save(generate, out, "generate-dialog", scale, theme)
+    generate.reject()
 
     store = ProfileStore()
     store.save(Profile("Maple Grove (test)", "https://maplegrove.test.instructure.com"))
@@ -205,6 +210,11 @@ def render_all(out: Path, scale: int, theme: str) -> int:
     _settle(app)
     _save(box, out, "run-summary", scale, theme)
     box.close()
+    cards = window.print_login_cards()
+    _wait(app, lambda: not (cards.job.is_running() or cards.address_job.is_running()), 60, "cards")
+    _settle(app)
+    _save(cards, out, "cards-dialog", scale, theme)
+    cards.reject()
     slow.close()
     return 0
 

@@ -11,7 +11,7 @@ import pytest
 
 import core
 from core import cli
-from core.demo import DEMO_ROWS, TEMPLATE_HEADERS
+from core.demo import DEMO_ROWS, DEMO_STUDENTS, TEMPLATE_HEADERS
 from core.journal import Journal, workbook_key_for
 from core.logs import log_file_path
 from core.model import Role
@@ -42,7 +42,13 @@ DEMO_EXPECTED = [
     "Created",  # Grace
     "Deleted",  # Henry
     "Updated",  # Isla
+    "Created",  # Ava Kaur: ava.k2, as Ava Kowalski has ava.k
 ]
+#: What ``generate`` fills into Ms. Patel's empty rows (index -> login name); the
+#: run then creates them like any typed login.
+GENERATED = {0: "ava.k", 1: "liam.o", 2: "zoe.d", 18: "ava.k2"}
+#: Rows a run of the generated demo sends: the Created ones, Henry's delete, Isla's reset.
+READY_AFTER_GENERATE = 13
 
 
 @pytest.fixture
@@ -67,6 +73,21 @@ def call(capsys, *args: str) -> tuple[int, str, str]:
 def statuses(path) -> list[str]:
     table = open_workbook(path).table
     return [table.status(row) for row in range(len(table.rows))]
+
+
+def generate_demo_logins(capsys, path, *connection: str) -> None:
+    """The K-3 job's first step: fill the empty logins and passwords, as staff would."""
+    code, out, err = call(capsys, "generate", path, *connection)
+    assert code == 0, out + err
+    assert out.splitlines()[-1].startswith("4 logins and 4 passwords filled; 1 login numbered")
+    table = open_workbook(path).table
+    assert {row: table.value(row, Role.NEW_LOGIN) for row in GENERATED} == GENERATED
+    assert all(len(table.value(row, Role.PASSWORD)) >= 8 for row in GENERATED)
+    untouched = [row for row in range(len(DEMO_ROWS)) if row not in GENERATED]
+    login = TEMPLATE_HEADERS.index("New Login")
+    assert [table.value(row, Role.NEW_LOGIN) for row in untouched] == [
+        DEMO_ROWS[row][login] for row in untouched
+    ]
 
 
 def closed_port() -> int:
@@ -103,7 +124,8 @@ def test_check_prints_each_finding_and_exits_1(capsys, demo):
 
 def test_check_a_clean_workbook_exits_0(capsys, tmp_path):
     path = tmp_path / "clean.xlsx"
-    write_book(path, [row for row in DEMO_ROWS[:3]])
+    typed = [DEMO_ROWS[i] for i in (4, 5, 8)]  # Mia, José, Sofia: logins typed, all fine
+    write_book(path, typed)
     code, out, err = call(capsys, "check", path)
     assert (code, out) == (0, "")
     assert "No problems" in err
@@ -131,16 +153,24 @@ def test_version(capsys):
 
 
 def test_run_the_demo_end_to_end_then_again(capsys, demo, sandbox, token_env):
+    generate_demo_logins(capsys, demo, "--url", sandbox.url)
+    assert sandbox.stats.total_writes == 0  # asking Canvas about names changes nothing
     code, out, _ = call(capsys, "run", demo, "--url", sandbox.url)
     assert code == 1  # the demo has rows to fix
     assert SUMMARY.match(out.splitlines()[-1])
     assert out.splitlines()[-1].startswith(
-        "created 10, already existed 1, updated 1, deleted 1, already deleted 0, failed 1, "
+        "created 11, already existed 1, updated 1, deleted 1, already deleted 0, failed 1, "
         "invalid 4 in "
     )
     assert statuses(demo) == DEMO_EXPECTED
     table = open_workbook(demo).table
     assert all(table.value(row, Role.PROCESSED_AT) for row in range(len(table.rows)))
+    sis = TEMPLATE_HEADERS.index("SIS User ID")
+    for row, login in GENERATED.items():
+        made = sandbox.state.find_login(login)
+        student = next(s for s in DEMO_STUDENTS if s.sis_id == DEMO_ROWS[row][sis])
+        assert made is not None and made["user_id"] == student.canvas_id
+        assert made["password"] == table.value(row, Role.PASSWORD)
     writes = list(sandbox.state.write_log)
     write_requests = sandbox.stats.total_writes
 
@@ -156,10 +186,11 @@ def test_run_the_demo_end_to_end_then_again(capsys, demo, sandbox, token_env):
 
 
 def test_dry_run_writes_nothing(capsys, demo, sandbox, token_env):
+    generate_demo_logins(capsys, demo)
     before = demo.read_bytes()
     code, out, _ = call(capsys, "run", demo, "--url", sandbox.url, "--dry-run")
     assert code == 1
-    assert "Dry run: 12 row(s) ready" in out
+    assert f"Dry run: {READY_AFTER_GENERATE} row(s) ready" in out
     assert SUMMARY.match(out.splitlines()[-1])
     assert demo.read_bytes() == before
     assert sandbox.stats.total_writes == 0
@@ -168,6 +199,7 @@ def test_dry_run_writes_nothing(capsys, demo, sandbox, token_env):
 
 
 def test_output_leaves_the_original_alone(capsys, demo, sandbox, token_env, tmp_path):
+    generate_demo_logins(capsys, demo)
     before = demo.read_bytes()
     output = tmp_path / "out" / "done.xlsx"
     output.parent.mkdir()
@@ -179,7 +211,7 @@ def test_output_leaves_the_original_alone(capsys, demo, sandbox, token_env, tmp_
 
 def test_all_rows_done_exits_0(capsys, tmp_path, sandbox, token_env):
     path = tmp_path / "good.xlsx"
-    write_book(path, [DEMO_ROWS[0], DEMO_ROWS[1]])
+    write_book(path, [DEMO_ROWS[4], DEMO_ROWS[5]])  # Mia and José: typed, nothing to fix
     code, out, _ = call(capsys, "run", path, "--url", sandbox.url, "--concurrency", "2")
     assert code == 0
     assert out.splitlines()[-1].startswith("created 2,")
@@ -229,6 +261,7 @@ def test_usage_problems_exit_2(capsys, demo, sandbox, token_env, monkeypatch):
 def test_locked_workbook_exits_4_then_the_next_run_applies_the_journal(
     capsys, demo, sandbox, token_env
 ):
+    generate_demo_logins(capsys, demo, "--url", sandbox.url)
     owner = demo.with_name("~$demo.xlsx")
     owner.write_text("Office Admin")
     before = demo.read_bytes()
@@ -240,7 +273,7 @@ def test_locked_workbook_exits_4_then_the_next_run_applies_the_journal(
     assert SUMMARY.match(out.splitlines()[-1])
     assert demo.read_bytes() == before
     writes = sandbox.stats.total_writes
-    assert writes == 14  # 10 created, 1 update, 1 delete, 2 names found taken
+    assert writes == 15  # 11 created, 1 update, 1 delete, 2 names found taken
 
     owner.unlink()
     code, out, err = call(capsys, "run", demo, "--url", sandbox.url)
@@ -259,11 +292,12 @@ def test_profile_supplies_url_and_token(capsys, demo, sandbox, monkeypatch):
     ProfileStore().save(Profile(name="Practice", url=sandbox.url, account_id=1))
     credentials.set_token("Practice", sandbox.token)
     try:
+        generate_demo_logins(capsys, demo, "--profile", "Practice")
         code, out, _ = call(capsys, "run", demo, "--profile", "Practice", "--dry-run")
     finally:
         credentials.delete_token("Practice")
     assert code == 1
-    assert "Dry run: 12 row(s) ready" in out
+    assert f"Dry run: {READY_AFTER_GENERATE} row(s) ready" in out
     code, _, err = call(capsys, "run", demo, "--profile", "Nobody")
     assert code == 2 and "no saved profile" in err
 
@@ -281,7 +315,7 @@ def test_no_token_in_output_or_log(capsys, demo, sandbox, monkeypatch):
     assert "run finished" in log_text
     for text in (out, err, out2, err2, log_text):
         assert secret not in text
-        assert "sunny-apple-7" not in text  # a password from the demo workbook
+        assert "red-boat-55" not in text  # a password from the demo workbook
 
 
 def test_a_sub_account_or_unknown_account_is_bad_usage(capsys, demo, sandbox, token_env):

@@ -8,12 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from gui_window_support import Answers, asked
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QMainWindow, QWidget
 
 import core
 from core.canvas.errors import register_secret
+from core.demo import DEMO_ROWS
+from core.model import Role
 from core.paths import data_dir, resource_path
 from gui import settings
 from gui.app import parse_args, start_demo
@@ -26,9 +29,16 @@ from gui.first_start import (
     demo_workbook_copy,
 )
 from gui.qt_app import build_app, dark_palette
+from gui.self_test import EXPECTED_GENERATED, EXPECTED_READY, EXPECTED_STATUS
 from gui.title_icons import PaletteTitleIconStyle
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def demo_name(table, row: int) -> str:
+    """The "First Last" of a demo row, as gui.self_test names the expected outcomes."""
+    cells = table.rows[row].cells
+    return f"{cells[table.headers.index('First Name')]} {cells[table.headers.index('Last Name')]}"
 
 
 def _run_app(*args: str, home: Path, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -72,7 +82,10 @@ def test_self_test_passes_offscreen_without_touching_user_settings(tmp_path):
     output = result.stdout
     assert result.returncode == 0, output + result.stderr
     assert "window shown after" in output
-    assert "checked with Canvas" in output
+    # the K-3 job: Ms. Patel's empty rows filled first, Ava Kaur's login numbered
+    assert "ok  generated logins and passwords: 4 logins and 4 passwords filled" in output
+    assert f"checked with Canvas (dry run): {EXPECTED_READY} rows Ready" in output
+    assert EXPECTED_READY == 13  # 11 created (4 of them generated), 1 reset, 1 removal
     assert "verified the saved workbook" in output
     assert output.strip().splitlines()[-1].startswith("self-test passed in ")
     assert list(tmp_path.iterdir()) == []  # the self-test used its own temporary home
@@ -265,19 +278,45 @@ def test_light_scheme_uses_the_standard_palette(qapp, monkeypatch, scheme_name):
 
 
 def test_demo_flag_opens_the_real_window_on_the_sandbox_with_the_demo(qtbot):
-    """`canvas-logins --demo` (what scripts/demo.sh starts) ends with the demo in the grid."""
+    """`canvas-logins --demo` (what scripts/demo.sh starts) ends with the demo in the grid,
+    and the K-3 job runs on it as staff would: generate the empty logins, then run."""
     from gui.app import show_main_window
 
     assert parse_args(["--demo"]).demo is True
     window = show_main_window(demo=parse_args(["--demo"]).demo)
     qtbot.addWidget(window)
+    answers = Answers()
+    window.prompts = answers  # the run's confirmation and summary, answered here
     try:
         qtbot.waitUntil(
             lambda: window.connection is not None and window.doc is not None, timeout=20_000
         )
         assert window.connection.kind == "sandbox"
         assert Path(window.doc.path).name == DEMO_FILE_NAME
-        assert len(window.doc.table.rows) == 18
+        table = window.doc.table
+        assert len(table.rows) == len(DEMO_ROWS)
+        names = [demo_name(table, row) for row in range(len(table.rows))]
+        assert all(not table.value(names.index(n), Role.NEW_LOGIN) for n in EXPECTED_GENERATED)
+
+        dialog = window.generate_logins()
+        assert dialog is not None and dialog.avoid_taken.isChecked()
+        dialog.sheet_choice.setChecked(True)
+        with qtbot.waitSignal(dialog.accepted, timeout=30_000):
+            dialog.accept()  # names checked with the sandbox first
+        generated = {n: table.value(names.index(n), Role.NEW_LOGIN) for n in EXPECTED_GENERATED}
+        assert generated == EXPECTED_GENERATED
+
+        with qtbot.waitSignal(window.run_finished, timeout=60_000) as done:
+            assert window.run_changes()
+        assert done.args[0] is not None
+        assert len(asked(answers, "confirm")) == 1
+        assert {name: table.status(row) for row, name in enumerate(names)} == EXPECTED_STATUS
+        sandbox = window.connection.sandbox
+        for name, login in EXPECTED_GENERATED.items():
+            made = sandbox.state.find_login(login)
+            assert made is not None
+            assert made["password"] == table.value(names.index(name), Role.PASSWORD)
+        assert not window.is_modified  # saved into the demo copy
     finally:
         if window.connection is not None:
             window.connection.close()

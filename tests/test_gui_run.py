@@ -33,12 +33,23 @@ def col(window, role: Role) -> int:
     return found
 
 
-def row_of(window, first_name: str) -> int:
-    return next(i for i, r in enumerate(window.doc.table.rows) if r.cells[0] == first_name)
+def row_of(window, name: str) -> int:
+    """The row of a demo student by first name, or by "First Last" where two share it."""
+    return next(i for i, r in enumerate(window.doc.table.rows) if name in (r.cells[0], full(r)))
+
+
+def full(row) -> str:
+    return f"{row.cells[0]} {row.cells[1]}"
 
 
 def fix_demo_problems(window) -> None:
-    """Make the demo's broken rows sendable, the way staff would in the grid."""
+    """Make the demo's broken rows sendable, the way staff would in the grid, after
+    filling Ms. Patel's empty logins with Generate (not asking Canvas: no wait)."""
+    dialog = window.generate_logins()
+    dialog.sheet_choice.setChecked(True)
+    dialog.avoid_taken.setChecked(False)
+    dialog.accept()
+    assert window.doc.table.value(row_of(window, "Ava Kaur"), Role.NEW_LOGIN) == "ava.k2"
     model = window.table_model
     login, pw, sis = (col(window, r) for r in (Role.NEW_LOGIN, Role.PASSWORD, Role.SIS_USER_ID))
     model.setData(model.index(row_of(window, "Noah"), pw), "long-enough-12")
@@ -49,7 +60,7 @@ def fix_demo_problems(window) -> None:
 
 
 def statuses(window) -> dict[str, str]:
-    return {r.cells[0]: window.doc.table.status(i) for i, r in enumerate(window.doc.table.rows)}
+    return {full(r): window.doc.table.status(i) for i, r in enumerate(window.doc.table.rows)}
 
 
 def test_check_with_canvas_shows_ready_already_exists_and_failed(window, demo, qtbot, answers):
@@ -61,9 +72,9 @@ def test_check_with_canvas_shows_ready_already_exists_and_failed(window, demo, q
     summary = done.args[0]
     assert summary is not None
     found = statuses(window)
-    assert found["Ava"] == "Ready"
-    assert found["Chloé"] == "Already exists"
-    assert found["Ethan"] == "Failed"
+    assert found["Ava Kowalski"] == found["Ava Kaur"] == "Ready"  # generated logins
+    assert found["Chloé Bernard"] == "Already exists"
+    assert found["Ethan Brown"] == "Failed"
     assert window.doc.table.value(row_of(window, "Ethan"), Role.MESSAGE)
     assert asked(answers, "confirm") == []  # a check changes nothing: no confirmation
     assert asked(answers, "summary") == []
@@ -95,10 +106,10 @@ def test_run_confirms_sends_saves_and_summarises(window, demo, qtbot, answers):
     summary = done.args[0]
     assert summary.count(Status.CREATED) >= 10
     found = statuses(window)
-    assert found["Ava"] == "Created"
-    assert found["Henry"] == "Deleted"
-    assert found["Isla"] == "Updated"
-    assert found["Ethan"] == "Failed"
+    assert found["Ava Kowalski"] == found["Ava Kaur"] == "Created"  # generated logins
+    assert found["Henry Davis"] == "Deleted"
+    assert found["Isla Thompson"] == "Updated"
+    assert found["Ethan Brown"] == "Failed"
     assert window.doc.table.value(row_of(window, "Ava"), Role.CANVAS_LOGIN_ID)
     # saved back into the workbook at the end
     assert not window.is_modified

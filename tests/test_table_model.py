@@ -40,6 +40,11 @@ def demo_table() -> Table:
     return Table(sheet="Students", headers=headers, header_row=1, columns=columns, rows=rows)
 
 
+#: Mia Schröder's row: a login and password her teacher typed, with no problem.
+MIA = 4
+MIA_PASSWORD = "red-boat-55"
+
+
 @pytest.fixture
 def model(qapp):
     return LoginsTableModel(demo_table())
@@ -62,7 +67,7 @@ def test_shape_headers_and_row_numbers(model):
     assert model.headerData(0, Qt.Orientation.Horizontal, COLUMN_ROLE_ROLE) is None
     assert model.headerData(0, Qt.Orientation.Vertical) == "2"
     assert model.index(3, 0).data(ROW_INDEX_ROLE) == 3
-    assert model.index(0, login).data() == table.rows[0].cells[login]
+    assert model.index(MIA, login).data() == table.rows[MIA].cells[login] == "mia.s"
 
 
 def test_role_column_labelled_by_role_with_the_teachers_header_in_the_tooltip(qapp):
@@ -77,13 +82,13 @@ def test_role_column_labelled_by_role_with_the_teachers_header_in_the_tooltip(qa
 
 def test_passwords_masked_and_shown(model):
     pw = col(model, Role.PASSWORD)
-    index = model.index(0, pw)
+    index = model.index(MIA, pw)
     assert index.data() == PASSWORD_MASK
-    assert index.data(Qt.ItemDataRole.EditRole) == "sunny-apple-7"
+    assert index.data(Qt.ItemDataRole.EditRole) == MIA_PASSWORD
     changed = []
     model.dataChanged.connect(lambda a, b, roles=(): changed.append((a.column(), b.column())))
     model.mask_passwords = False
-    assert index.data() == "sunny-apple-7"
+    assert index.data() == MIA_PASSWORD
     assert changed == [(pw, pw)]
     blank = next(i for i, r in enumerate(DEMO_ROWS) if not r[TEMPLATE_HEADERS.index("Password")])
     model.mask_passwords = True
@@ -186,17 +191,17 @@ def test_edit_records_the_edit_and_is_undoable(model):
 def test_editing_a_done_row_clears_its_status_and_undo_restores_it(model):
     stack = QUndoStack()
     model.undo_stack = stack
-    model.apply_results([RowResult(0, Status.CREATED, "Done", "501", "t")])
+    model.apply_results([RowResult(MIA, Status.CREATED, "Done", "501", "t")])
     status, message = col(model, Role.STATUS), col(model, Role.MESSAGE)
     pw = col(model, Role.PASSWORD)
-    model.setData(model.index(0, pw), "another-pass-1")
-    assert model.table.status(0) == ""
-    assert model.table.rows[0].cells[message] == ""
-    assert model.table.rows[0].cells[col(model, Role.CANVAS_LOGIN_ID)] == "501"
+    model.setData(model.index(MIA, pw), "another-pass-1")
+    assert model.table.status(MIA) == ""
+    assert model.table.rows[MIA].cells[message] == ""
+    assert model.table.rows[MIA].cells[col(model, Role.CANVAS_LOGIN_ID)] == "501"
     stack.undo()
-    assert model.table.rows[0].cells[status] == "Created"
-    assert model.table.rows[0].cells[message] == "Done"
-    assert model.table.rows[0].cells[pw] == "sunny-apple-7"
+    assert model.table.rows[MIA].cells[status] == "Created"
+    assert model.table.rows[MIA].cells[message] == "Done"
+    assert model.table.rows[MIA].cells[pw] == MIA_PASSWORD
 
 
 def test_editing_a_failed_row_keeps_its_status(model):
@@ -227,15 +232,15 @@ def test_paste_block_is_one_undoable_command_clipped_at_the_edge(model):
     login = col(model, Role.NEW_LOGIN)
     last = model.columnCount() - 1
     block = parse_clipboard_block("x1\ty1\tz1\nx2\ty2\tz2\n")
-    changes = paste_changes(block, [2, 5], last - 1, model.columnCount())
-    assert changes == [(2, last - 1, "x1"), (2, last, "y1"), (5, last - 1, "x2"), (5, last, "y2")]
-    changes = paste_changes(block, [2, 5, 6], login, model.columnCount())
+    changes = paste_changes(block, [3, 5], last - 1, model.columnCount())
+    assert changes == [(3, last - 1, "x1"), (3, last, "y1"), (5, last - 1, "x2"), (5, last, "y2")]
+    changes = paste_changes(block, [3, 5, 6], login, model.columnCount())
     stack.push(EditCellsCommand(model, changes, "Paste"))
     assert model.table.rows[5].cells[login : login + 3] == ["x2", "y2", "z2"]
     assert model.table.rows[6].cells[login] == DEMO_ROWS[6][login]
     stack.undo()
     assert model.table.rows[5].cells[login : login + 3] == list(DEMO_ROWS[5][login : login + 3])
-    assert model.table.rows[2].cells[login] == "zoe.d"
+    assert model.table.rows[3].cells[login : login + 2] == ["noah.n", "cat7"]
 
 
 def test_fill_down(model):
@@ -261,18 +266,24 @@ def test_filters_problems_done_not_done_and_status(model):
     proxy.set_filter(RowFilter.PROBLEMS)
     problems = proxy_rows(proxy)
     assert 3 in problems  # "cat7" is too short
-    assert 0 not in problems
+    assert 0 in problems  # no login yet: left for the generator
+    mia, jose, sofia = MIA, MIA + 1, 8  # rows typed without a problem
+    assert not {mia, jose, sofia} & set(problems)
     model.apply_results(
-        [RowResult(0, Status.CREATED), RowResult(1, Status.FAILED, "x"), RowResult(2, Status.READY)]
+        [
+            RowResult(mia, Status.CREATED),
+            RowResult(jose, Status.FAILED, "x"),
+            RowResult(sofia, Status.READY),
+        ]
     )
     model.flush_results()
-    assert 1 in proxy_rows(proxy)  # a Failed row is a problem
+    assert jose in proxy_rows(proxy)  # a Failed row is a problem
     proxy.set_filter(RowFilter.DONE)
-    assert proxy_rows(proxy) == [0]
+    assert proxy_rows(proxy) == [mia]
     proxy.set_filter(RowFilter.NOT_DONE)
-    assert 0 not in proxy_rows(proxy) and len(proxy_rows(proxy)) == len(DEMO_ROWS) - 1
+    assert mia not in proxy_rows(proxy) and len(proxy_rows(proxy)) == len(DEMO_ROWS) - 1
     proxy.set_filter(RowFilter.STATUS, "Ready")
-    assert proxy_rows(proxy) == [2]
+    assert proxy_rows(proxy) == [sofia]
     assert model.statuses_present() == ["Created", "Failed", "Ready"]
     proxy.set_filter(RowFilter.ALL)
     assert proxy.rowCount() == len(DEMO_ROWS)
@@ -293,12 +304,12 @@ def test_search_is_case_insensitive_and_skips_masked_passwords(model):
     proxy = RowFilterProxy()
     proxy.setSourceModel(model)
     proxy.set_search("  patel ")
-    assert proxy_rows(proxy) == [0, 1, 2, 3]
-    proxy.set_search("sunny-apple")
+    assert proxy_rows(proxy) == [0, 1, 2, 3, 18]  # Ava Kaur, new this term, is last
+    proxy.set_search("Red-Boat")
     assert proxy_rows(proxy) == []
     model.mask_passwords = False
     proxy.refilter()
-    assert proxy_rows(proxy) == [0]
+    assert proxy_rows(proxy) == [MIA]
     proxy.set_filter(RowFilter.DONE)
     assert proxy_rows(proxy) == []
     proxy.clear()

@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.demo import TEMPLATE_HEADERS
+from core.demo import DEMO_ROWS, TEMPLATE_HEADERS
 from core.model import OUTPUT_ROLES, Role
 from core.paths import resource_path
 from core.workbook import (
@@ -297,7 +297,8 @@ def test_demo_workbook_round_trip_keeps_its_look(tmp_path):
     ws = book["Students"]
     assert book.sheetnames == ["Students", "How to fill this in"]
     assert ws.freeze_panes == "A4"
-    assert ws.auto_filter.ref == "A3:M21"
+    last_row = 3 + len(DEMO_ROWS)  # the header is on row 3
+    assert ws.auto_filter.ref == f"A3:M{last_row}"
     assert ws["J3"].value == "Status" and ws["J3"].font.bold
     assert ws["J3"].fill.fgColor.rgb == ws["I3"].fill.fgColor.rgb
     assert ws["E4"].value == "0045510" and ws["E4"].number_format == "@"
