@@ -5,7 +5,7 @@
 Each scale renders in its own process (QT_SCALE_FACTOR must be set before Qt starts),
 offscreen, with a private CANVAS_LOGINS_HOME and a private built-in sandbox. Files are
 named ``<state>@<scale>x.png``; when they go to the default folder (screenshots/), the
-"demo loaded" one at 1x is also copied to docs/screenshot.png for the README (not with
+README's pictures at 1x are also copied to docs/ (screenshot.png, generate.png, cards.png; not with
 --no-docs, and never for another --out folder).
 """
 
@@ -26,6 +26,12 @@ if str(ROOT) not in sys.path:
 
 WINDOW_SIZE = (1280, 800)
 README_PICTURE = "demo-loaded@1x.png"
+#: The README's pictures: rendered state -> file in docs/.
+DOCS_PICTURES = {
+    README_PICTURE: "screenshot.png",
+    "generate-dialog@1x.png": "generate.png",
+    "cards-dialog@1x.png": "cards.png",
+}
 DEFAULT_OUT = ROOT / "screenshots"
 
 
@@ -70,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
-    shutil.copyfile(out / README_PICTURE, docs / "screenshot.png")
-    print(f"copied {README_PICTURE} to docs/screenshot.png")
+    for rendered, picture in DOCS_PICTURES.items():
+        shutil.copyfile(out / rendered, docs / picture)
+        print(f"copied {rendered} to docs/{picture}")
     return 0
 
 
@@ -195,6 +202,12 @@ def render_all(out: Path, scale: int, theme: str) -> int:
     window.set_connection(slow)
     connection.close()
     window.open_file(*fresh_demo("Maple Grove logins (run).xlsx"))
+    _settle(app)
+    fill = window.generate_logins()  # the K-3 job: Ms. Patel's empty logins first
+    fill.sheet_choice.setChecked(True)
+    fill.avoid_taken.setChecked(False)
+    _settle(app)
+    fill.accept()
     _settle(app)
     window.run_changes(confirm=False)
     panel = window.widgets.progress_panel

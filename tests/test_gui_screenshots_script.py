@@ -29,7 +29,8 @@ def script(tmp_path, monkeypatch):
     def render_child(command, **_kwargs):
         children.append(command)
         out = Path(command[command.index("--out") + 1])
-        (out / module.README_PICTURE).write_bytes(b"picture")
+        for rendered in module.DOCS_PICTURES:
+            (out / rendered).write_bytes(f"picture {rendered}".encode())
         return SimpleNamespace(returncode=0)
 
     monkeypatch.setattr(module.subprocess, "run", render_child)
@@ -40,14 +41,17 @@ def script(tmp_path, monkeypatch):
 def test_another_out_folder_leaves_the_readme_picture_alone(script, tmp_path):
     out = tmp_path / "review"
     assert script.main(["--out", str(out)]) == 0
-    assert (out / script.README_PICTURE).read_bytes() == b"picture"
+    assert (out / script.README_PICTURE).read_bytes() == b"picture demo-loaded@1x.png"
     assert len(script.children) == 3  # 1x, 2x, dark
     assert not (script.ROOT / "docs" / "screenshot.png").exists()
 
 
 def test_the_default_folder_updates_the_readme_picture(script):
     assert script.main([]) == 0
-    assert (script.ROOT / "docs" / "screenshot.png").read_bytes() == b"picture"
+    docs = script.ROOT / "docs"
+    assert (docs / "screenshot.png").read_bytes() == b"picture demo-loaded@1x.png"
+    assert (docs / "generate.png").read_bytes() == b"picture generate-dialog@1x.png"
+    assert (docs / "cards.png").read_bytes() == b"picture cards-dialog@1x.png"
 
 
 def test_no_docs_keeps_the_readme_picture_even_for_the_default_folder(script):
