@@ -283,3 +283,27 @@ def test_the_menu_items_are_there_with_their_keys(window):
     for action in (window.actions_.generate, window.actions_.print_cards):
         assert not action.shortcut().isEmpty() and action.statusTip()
         assert not action.isEnabled()  # no workbook yet
+
+
+def test_check_with_canvas_numbers_a_generated_login_taken_there(window, tmp_path, qtbot):
+    """Generated without asking Canvas, yuki.t turns out taken: the check makes it
+    yuki.t2 in the grid, and the workbook counts as changed; a typed name stays."""
+    rows = [
+        ["Yuki", "Tanaka", "3 Haddad", "114", "", ""],  # yuki.t belongs to another student
+        ["Chloé", "Bernard", "3 Haddad", "113", "chloe.b", "pink-star-72"],  # typed
+    ]
+    assert window.open_file(make_workbook(tmp_path, rows))
+    window.set_connection(start_sandbox_connection())
+    dialog = open_generate(window)
+    dialog.sheet_choice.setChecked(True)
+    dialog.avoid_taken.setChecked(False)
+    dialog.accept()
+    assert column_values(window, Role.NEW_LOGIN) == ["yuki.t", "chloe.b"]
+    window.undo_stack.setClean()
+    assert not window.is_modified
+    with qtbot.waitSignal(window.run_flow.check_finished, timeout=30_000):
+        assert window.check_with_canvas()
+    assert column_values(window, Role.NEW_LOGIN) == ["yuki.t2", "chloe.b"]
+    message = window.doc.table.value(0, Role.MESSAGE)
+    assert "'yuki.t' is taken in Canvas" in message and "yuki.t2" in message
+    assert window.is_modified
