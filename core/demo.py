@@ -147,6 +147,7 @@ class DemoTerm:
     name: str
     start_at: str | None
     end_at: str | None
+    sis_term_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,9 +180,11 @@ DEMO_TEACHERS: tuple[DemoTeacher, ...] = (
 )
 
 DEMO_CURRENT_TERM_ID = 3
+#: Every Canvas root account has its "Default Term", without dates and without classes here.
 DEMO_TERMS: tuple[DemoTerm, ...] = (
-    DemoTerm(2, "2024-2025", "2024-08-19T05:00:00Z", "2025-06-13T05:00:00Z"),
-    DemoTerm(DEMO_CURRENT_TERM_ID, "2025-2026", "2025-08-18T05:00:00Z", None),
+    DemoTerm(1, "Default Term", None, None),
+    DemoTerm(2, "2024-2025", "2024-08-19T05:00:00Z", "2025-06-13T05:00:00Z", "2425"),
+    DemoTerm(DEMO_CURRENT_TERM_ID, "2025-2026", "2025-08-18T05:00:00Z", None, "2526"),
 )
 
 

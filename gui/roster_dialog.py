@@ -1,17 +1,19 @@
 """Choosing classes in Canvas: search, then tick whole classes or some of their sections.
 
 :class:`ClassPicker` searches the connected account's classes by name, course code or
-teacher (:func:`core.roster.courses.find_courses`), shows them with their teachers,
-student counts and terms, and lets staff tick whole classes or open a class to tick
-some of its sections (:func:`core.roster.courses.sections_of`). What is ticked stays
-ticked across searches, so classes of several teachers can be picked one search at a
-time. Every Canvas read runs on a :class:`gui.worker.BackgroundJob`; a longer job the
-caller gives it (reading the students) shows its progress here, with Cancel.
+teacher (:func:`core.roster.courses.find_courses`) in one term or all
+(:class:`gui.term_choice.TermBox`), shows them with their teachers, student counts and
+terms, and lets staff tick whole classes or open a class to tick some of its sections
+(:func:`core.roster.courses.sections_of`). What is ticked stays ticked across searches,
+so classes of several teachers can be picked one search at a time. Every Canvas read
+runs on a :class:`gui.worker.BackgroundJob`; a longer job the caller gives it (reading
+the students) shows its progress here, with Cancel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -38,11 +40,13 @@ from core.roster.courses import (
     MIN_SEARCH_LENGTH,
     CourseChoice,
     SectionChoice,
+    course_label,
     find_courses,
     sections_of,
 )
 from gui import settings, theme_colors
 from gui.screen_fit import plural
+from gui.term_choice import TermBox
 from gui.worker import BackgroundJob, JobFunction
 
 if TYPE_CHECKING:
@@ -55,15 +59,6 @@ CLASS_COLUMN, CODE_COLUMN, TEACHERS_COLUMN, STUDENTS_COLUMN, TERM_COLUMN = range
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Pixels between a column's text and the next column.
 COLUMN_GAP = 16
-
-
-def course_label(course: CourseChoice) -> str:
-    """How a class is named to staff: its name, and its teachers when the name lacks them."""
-    name = course.name.casefold()
-    named = any(t.split()[-1].casefold() in name for t in course.teachers if t.split())
-    if course.teachers and not named:
-        return f"{course.name} ({', '.join(course.teachers)})"
-    return course.name
 
 
 class ClassPicker(QDialog):
@@ -140,7 +135,13 @@ class ClassPicker(QDialog):
         self.search_button = QPushButton("Search", self)
         self.search_button.setDefault(True)
         self.search_button.clicked.connect(lambda: self.search())
+        self.term_box = TermBox(self, self.client, self.account_id)
+        self.term_box.currentIndexChanged.connect(lambda _index: self._research())
+        term_label = QLabel("&Term:", self)
+        term_label.setBuddy(self.term_box)
         search_row.addWidget(self.search_box, 1)
+        search_row.addWidget(term_label)
+        search_row.addWidget(self.term_box)
         search_row.addWidget(self.search_button)
         layout.addLayout(search_row)
         self.ended_box = QCheckBox("Also show classes that have ended", self)
@@ -215,16 +216,18 @@ class ClassPicker(QDialog):
         settings.LAST_CLASS_SEARCH.set(text)
         self._searched_text = text
         client, account_id = self.client, self.account_id
-        ended = self.ended_box.isChecked()
+        ended, term_id = self.ended_box.isChecked(), self.term_box.term_id()
 
         def job(_progress: object, cancel: CancelToken) -> list[CourseChoice]:
-            return find_courses(client, account_id, text, include_concluded=ended, cancel=cancel)
+            return find_courses(
+                client, account_id, text, term_id=term_id, include_concluded=ended, cancel=cancel
+            )
 
         self.search_job.start(job)
         return True
 
     def _research(self) -> None:
-        """Search again (the ended-classes box changed) when there was a search."""
+        """Search again (the term or the ended-classes box changed) after a search."""
         if self._results or self.tree.topLevelItemCount():
             self.search()
 
@@ -428,7 +431,9 @@ class ClassPicker(QDialog):
     def _update_chosen(self) -> None:
         names = self.chosen_names()
         if names:
-            self.chosen_label.setText("<b>Chosen:</b> " + "; ".join(_escape(n) for n in names))
+            self.chosen_label.setText(
+                "<b>Chosen:</b> " + "; ".join(escape(n, quote=False) for n in names)
+            )
         else:
             self.chosen_label.setText("Nothing chosen yet.")
         self.action_button.setEnabled(bool(names) and not self.is_working)
@@ -451,7 +456,8 @@ class ClassPicker(QDialog):
         self.work_job.start(job)
 
     def _set_busy(self, busy: bool) -> None:
-        for widget in (self.search_box, self.search_button, self.ended_box, self.tree):
+        inputs = (self.search_box, self.term_box, self.search_button, self.ended_box, self.tree)
+        for widget in inputs:
             widget.setEnabled(not busy)
         self.progress_label.setVisible(busy)
         self.progress_bar.setVisible(busy)
@@ -490,6 +496,7 @@ class ClassPicker(QDialog):
             return
         self.search_job.cancel()
         self.sections_job.cancel()
+        self.term_box.stop()
         super().reject()
 
 
@@ -498,7 +505,3 @@ def fit_columns(tree: QTreeWidget, columns: Sequence[int]) -> None:
     for column in columns:
         tree.resizeColumnToContents(column)
         tree.setColumnWidth(column, tree.columnWidth(column) + COLUMN_GAP)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -85,6 +85,28 @@ def test_roster_by_search_leaves_the_concluded_class_out(capsys, sandbox, token_
     assert {row[2] for row in sheet_rows(output)[1:]} == {K}
 
 
+def test_roster_by_search_in_one_term(capsys, sandbox, token_env, tmp_path):
+    school = sandbox.state.school
+    with sandbox.state.lock:  # an active class in the Default Term, outside this school year
+        summer = school.add_course("Grade 2 – Summer Reading", "G2-SUMMER", term_id=1)
+        section = next(s for s in school.sections.values() if s.course_id == summer.id)
+        school.enroll(110, section.id)
+    both, this_year = tmp_path / "both.xlsx", tmp_path / "this year.xlsx"
+    search = ("roster", "--url", sandbox.url, "--course-search", "Grade 2")
+    code, _, err = call(capsys, *search, "--output", both)
+    assert code == 0, err
+    assert "Classes: Grade 2 - Mrs. Lindqvist; Grade 2 – Summer Reading\n" in err
+    code, _, err = call(capsys, *search, "--term", 3, "--output", this_year)
+    assert code == 0, err
+    assert "Classes: Grade 2 - Mrs. Lindqvist\n" in err
+    assert {row[2] for row in sheet_rows(this_year)[1:]} == {"Grade 2 - Mrs. Lindqvist"}
+    code, _, err = call(capsys, *search, "--term", " 1 ", "--output", this_year)
+    assert code == 0, err
+    assert [row[:3] for row in sheet_rows(this_year)[1:]] == [
+        ["Lucas", "Martin", "Grade 2 – Summer Reading"]
+    ]
+
+
 def test_roster_of_one_section(capsys, sandbox, token_env, tmp_path):
     output = tmp_path / "3b.xlsx"
     code, _, err = call(
@@ -129,6 +151,10 @@ def test_roster_of_one_section(capsys, sandbox, token_env, tmp_path):
         (["--course", "abc"], None),
         ([], "--course ID"),
         (["--course", "201", "--course-search", "Patel"], "--course ID"),
+        (["--course-search", "Patel", "--term", "2"], "No active Canvas class in term 2 matches"),
+        (["--course-search", "Patel", "--term", "99"], "Canvas has no term with the id 99."),
+        (["--course-search", "Patel", "--term", "2025-2026"], "not a Canvas term id"),
+        (["--course", "201", "--term", "3"], "--term only narrows --course-search"),
     ],
 )
 def test_roster_usage_problems_exit_2(capsys, sandbox, token_env, tmp_path, args, words):

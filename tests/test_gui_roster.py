@@ -2,7 +2,7 @@
 
 Against the sandbox's demo school over HTTP (core/demo.py: one class per teacher, Noah
 in two classes, Mr. Haddad's class in two sections with Aarav in both, last year's
-Kindergarten concluded).
+Kindergarten concluded, in the 2024-2025 term).
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from pathlib import Path
 import pytest
 from gui_window_support import asked, read_column
 
+from core.canvas.client import CanvasClient
 from core.connection import probe
 from core.demo import DEMO_STUDENTS
 from core.model import Role
 from core.profiles import SANDBOX_PROFILE_NAME, Profile
+from core.sandbox.state import ALL_RIGHTS, COURSE_RIGHTS
 from gui.first_start import FirstStartChoice, WelcomeDialog
 from gui.roster_dialog import CLASS_COLUMN, TERM_COLUMN, ClassPicker, course_label
 from gui.roster_flow import default_workbook_path, start_from_practice_class
+from gui.term_choice import ALL_TERMS
 
 TIMEOUT_MS = 30_000
 PATEL_K, OKAFOR_1, HADDAD_3, PATEL_K_LAST_YEAR = 201, 202, 204, 207
@@ -31,11 +34,21 @@ def connect(window, sandbox):
 
 
 @pytest.fixture
-def picker(window, sandbox) -> ClassPicker:
+def picker(qtbot, window, sandbox) -> ClassPicker:
     connect(window, sandbox)
     dialog = window.new_from_canvas_classes()
     assert isinstance(dialog, ClassPicker)
+    # The terms are read when the dialog opens; the tests search once they are in.
+    qtbot.waitUntil(lambda: not dialog.term_box.is_loading(), timeout=TIMEOUT_MS)
     return dialog
+
+
+def choose_term(qtbot, picker: ClassPicker, name: str) -> int:
+    """Choose a term after a search: the picker searches again; how many it found."""
+    box = picker.term_box
+    with qtbot.waitSignal(picker.search_finished, timeout=TIMEOUT_MS) as done:
+        box.setCurrentIndex(box.findText(name))
+    return done.args[0]
 
 
 def search(qtbot, picker: ClassPicker, text: str) -> int:
@@ -82,6 +95,7 @@ def test_a_search_shorter_than_two_letters_says_so_without_asking_canvas(qtbot, 
 def test_search_by_teacher_finds_her_classes_and_marks_the_ended_one(qtbot, picker):
     assert search(qtbot, picker, "Ms. Patel") == 1  # classes that ended are left out
     assert picker.results()[0].course_id == PATEL_K
+    assert choose_term(qtbot, picker, ALL_TERMS) == 1
     with qtbot.waitSignal(picker.search_finished, timeout=TIMEOUT_MS) as again:
         picker.ended_box.setChecked(True)  # searches again
     assert again.args[0] == 2
@@ -99,6 +113,48 @@ def test_search_by_teacher_finds_her_classes_and_marks_the_ended_one(qtbot, pick
     assert search(qtbot, picker, "grade 3") == 1
     assert search(qtbot, picker, "Nobody Such") == 0
     assert "No class matches" in picker.message.text()
+
+
+def test_the_terms_are_offered_with_this_year_chosen_and_narrow_the_search(qtbot, picker):
+    box = picker.term_box
+    assert [box.itemText(i) for i in range(box.count())] == [
+        ALL_TERMS,
+        "2025-2026",
+        "2024-2025",
+        "Default Term",  # no dates: last, never chosen for the user
+    ]
+    assert (box.currentText(), box.term_id()) == ("2025-2026", 3)
+    picker.ended_box.setChecked(True)  # before any search: nothing is searched
+    assert not picker.search_job.is_running()
+    assert search(qtbot, picker, "Patel") == 1  # last year's class is in another term
+    assert [c.course_id for c in picker.results()] == [PATEL_K]
+    assert choose_term(qtbot, picker, ALL_TERMS) == 2
+    assert [c.course_id for c in picker.results()] == [PATEL_K, PATEL_K_LAST_YEAR]
+    assert box.term_id() is None
+    assert choose_term(qtbot, picker, "2024-2025") == 1
+    assert picker.course_item(PATEL_K_LAST_YEAR).text(TERM_COLUMN) == "2024-2025 (ended)"
+    assert choose_term(qtbot, picker, "Default Term") == 0
+    assert "No class matches “Patel”" in picker.message.text()
+
+
+def test_without_the_terms_the_list_offers_all_terms_and_search_still_works(qtbot, sandbox):
+    sandbox.add_token("logins-only", rights=set(ALL_RIGHTS - COURSE_RIGHTS))
+    for token, account_id in (("logins-only", 1), (sandbox.token, 2)):  # 403; 400 (sub-account)
+        with CanvasClient(sandbox.url, token) as client:
+            picker = ClassPicker(None, client, account_id, action_text="Make")
+            qtbot.addWidget(picker)
+            with qtbot.waitSignal(picker.term_box.loaded, timeout=TIMEOUT_MS) as loaded:
+                pass
+            assert loaded.args[0] == -1
+            box = picker.term_box
+            assert [box.itemText(i) for i in range(box.count())] == [ALL_TERMS]
+            assert box.term_id() is None and box.isEnabled()
+            if token == "logins-only":
+                assert search(qtbot, picker, "Patel") == -1
+                assert "may not read the account's courses" in picker.message.text()
+            else:
+                assert search(qtbot, picker, "Patel") == 1
+            picker.reject()
 
 
 def test_a_new_search_while_one_runs_shows_only_the_newest_answer(qtbot, picker):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import openpyxl
 import pytest
 
@@ -11,8 +13,10 @@ from core.model import CancelToken, Role
 from core.roster.courses import (
     NO_COURSE_RIGHT,
     CourseChoice,
+    TermChoice,
     find_courses,
     sections_of,
+    terms_of,
 )
 from core.roster.roster import (
     ROSTER_HEADERS,
@@ -108,6 +112,54 @@ def test_find_courses_by_name_code_or_teacher_without_the_concluded_class(client
     assert sandbox.stats.requests == before
 
 
+def test_terms_newest_first_the_current_one_marked_and_the_default_term_last(client):
+    this_autumn = datetime(2025, 11, 30, tzinfo=UTC)
+    assert terms_of(client, 1, now=this_autumn) == [
+        TermChoice(3, "2025-2026", current=True),  # started, no end date
+        TermChoice(2, "2024-2025", current=False),
+        TermChoice(1, "Default Term", current=False),  # no dates: never "current"
+    ]
+    last_spring = datetime(2025, 3, 1, tzinfo=UTC)
+    assert [t.term_id for t in terms_of(client, "self", now=last_spring) if t.current] == [2]
+    summer_break = datetime(2025, 7, 1, tzinfo=UTC)
+    assert not any(t.current for t in terms_of(client, 1, now=summer_break))
+
+
+def test_terms_with_awkward_names_dates_and_many_pages(sandbox, client):
+    school = sandbox.state.school
+    with sandbox.state.lock:
+        school.add_term(10, "  Été 2026 — Ñandú  ", "2026-06-01T00:00:00-05:00", None)
+        school.add_term(11, "", "2020-01-06T08:00:00Z", "2020-05-16T05:00:00Z")
+        school.add_term(12, "2025-2026", "2025-08-18T05:00:00Z", "2026-06-12T05:00:00Z")
+        for term_id in range(1000, 1120):  # more than one page of 100
+            school.add_term(term_id, f"Old term {term_id}", "2001-01-01T00:00:00Z", None)
+    before = sandbox.stats.requests
+    found = terms_of(client, 1, now=datetime(2026, 1, 15, tzinfo=UTC))
+    assert sandbox.stats.requests - before == 2
+    assert len(found) == 3 + 3 + 120
+    assert [(t.term_id, t.name) for t in found[:5]] == [
+        (10, "Été 2026 — Ñandú"),  # names trimmed, accents kept
+        (3, "2025-2026"),
+        (12, "2025-2026"),  # the same name twice: both listed
+        (2, "2024-2025"),
+        (11, "Term 11"),  # no name: its id
+    ]
+    assert [t.term_id for t in found if t.current and t.term_id < 1000] == [3, 12]
+    assert found[-1] == TermChoice(1, "Default Term", current=False)
+    assert len({t.term_id for t in found}) == len(found)
+
+
+def test_find_courses_in_one_term_leaves_the_other_terms_classes_out(client):
+    everywhere = find_courses(client, 1, "Patel", include_concluded=True)
+    assert [c.course_id for c in everywhere] == [PATEL, CONCLUDED]
+    this_year = find_courses(client, 1, "Patel", term_id=3, include_concluded=True)
+    assert [(c.course_id, c.term) for c in this_year] == [(PATEL, "2025-2026")]
+    last_year = find_courses(client, 1, "Ms. Patel", term_id=2, include_concluded=True)
+    assert [(c.course_id, c.term) for c in last_year] == [(CONCLUDED, "2024-2025")]
+    assert find_courses(client, 1, "Patel", term_id=2) == []  # ended, and not asked for
+    assert find_courses(client, 1, "Patel", term_id=1, include_concluded=True) == []
+
+
 def test_a_token_that_may_not_read_courses_gets_plain_words(sandbox):
     sandbox.add_token("logins-only", rights=set(ALL_RIGHTS - COURSE_RIGHTS))
     with CanvasClient(sandbox.url, "logins-only") as limited:
@@ -115,7 +167,9 @@ def test_a_token_that_may_not_read_courses_gets_plain_words(sandbox):
             find_courses(limited, 1, "Patel")
         with pytest.raises(PermissionDenied) as reading:
             read_roster(limited, [PATEL])
-    for raised in (searching, reading):
+        with pytest.raises(PermissionDenied) as listing_terms:
+            terms_of(limited, 1)
+    for raised in (searching, reading, listing_terms):
         assert raised.value.message == NO_COURSE_RIGHT
         assert "logins-only" not in raised.value.message
     assert NO_COURSE_RIGHT.startswith("This token may not read the account's courses.")

@@ -201,9 +201,91 @@ def test_course_users_page_through_a_big_class(sandbox_factory):
     assert ", " not in first.headers["Link"]
 
 
+TERM_FIELDS = {
+    "id", "name", "start_at", "end_at", "created_at", "workflow_state", "grading_period_group_id",
+}  # fmt: skip
+
+
+def terms(answer: requests.Response) -> list[dict]:
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert list(body) == ["enrollment_terms"]
+    return body["enrollment_terms"]
+
+
+def test_account_terms_are_an_object_newest_first_with_canvas_fields(sandbox):
+    found = terms(get(sandbox, "accounts/1/terms"))
+    # Canvas orders by start_at DESC in PostgreSQL: the undated Default Term comes first.
+    assert [(t["id"], t["name"]) for t in found] == [
+        (1, "Default Term"),
+        (3, "2025-2026"),
+        (2, "2024-2025"),
+    ]
+    default, current, last_year = found
+    assert set(default) == TERM_FIELDS | {"sis_term_id", "sis_import_id"}
+    assert (default["start_at"], default["end_at"], default["sis_term_id"]) == (None, None, None)
+    assert current["start_at"] == "2025-08-18T05:00:00Z" and current["end_at"] is None
+    assert (last_year["end_at"], last_year["sis_term_id"]) == ("2025-06-13T05:00:00Z", "2425")
+    assert {t["workflow_state"] for t in found} == {"active"}
+    # A course's term (include[]=term) is the same object.
+    course = get(sandbox, "courses/201", **{"include[]": "term"}).json()
+    assert course["term"] == current
+    sandbox.add_token("no-sis", rights=set(COURSE_RIGHTS))
+    assert set(terms(get(sandbox, "accounts/self/terms", "no-sis"))[0]) == TERM_FIELDS
+    overrides = terms(get(sandbox, "accounts/1/terms", **{"include[]": "overrides"}))
+    assert [t["overrides"] for t in overrides] == [{}, {}, {}]
+
+
+def test_account_terms_workflow_state_filter(sandbox):
+    with sandbox.state.lock:
+        gone = sandbox.state.school.add_term(9, "Été 2023 – supprimé", None, None)
+        gone.workflow_state = "deleted"
+    assert [t["id"] for t in terms(get(sandbox, "accounts/1/terms"))] == [1, 3, 2]
+    deleted = terms(get(sandbox, "accounts/1/terms", **{"workflow_state[]": "deleted"}))
+    assert [(t["id"], t["name"], t["workflow_state"]) for t in deleted] == [
+        (9, "Été 2023 – supprimé", "deleted")
+    ]
+    every = terms(get(sandbox, "accounts/1/terms", workflow_state="all"))
+    assert [t["id"] for t in every] == [1, 9, 3, 2]  # undated first, then by id
+    unknown = terms(get(sandbox, "accounts/1/terms", **{"workflow_state[]": "bogus"}))
+    assert [t["id"] for t in unknown] == [1, 3, 2]  # Canvas falls back to active
+
+
+def test_account_terms_page_by_number(sandbox):
+    with sandbox.state.lock:
+        for year in range(2010, 2022):
+            start, end = f"{year}-08-20T05:00:00Z", f"{year + 1}-06-10T05:00:00Z"
+            sandbox.state.school.add_term(100 + year, f"{year}-{year + 1}", start, end)
+    s = session(sandbox.token)
+    answer = s.get(f"{sandbox.url}/api/v1/accounts/1/terms", params={"per_page": "4"})
+    seen, pages = [], 0
+    while True:
+        seen += [t["id"] for t in terms(answer)]
+        pages += 1
+        assert ", " not in answer.headers["Link"]
+        assert {"current", "first", "last"} <= set(answer.links)
+        if pages > 1:
+            assert "prev" in answer.links
+        if "next" not in answer.links:
+            break
+        answer = s.get(answer.links["next"]["url"])
+    assert pages == 4  # 15 terms, 4 a page
+    assert seen == [1, 3, 2, *(100 + year for year in range(2021, 2009, -1))]
+    assert "page=4" in answer.links["last"]["url"]
+    beyond = get(sandbox, "accounts/1/terms", per_page="4", page="9")
+    assert terms(beyond) == []
+
+
+def test_terms_belong_to_the_root_account_only(sandbox):
+    sub = get(sandbox, f"accounts/{demo.DEMO_SUB_ACCOUNT_ID}/terms")
+    assert sub.status_code == 400
+    assert sub.json() == {"message": "Terms only belong to root_accounts."}
+
+
 @pytest.mark.parametrize(
     "path",
     [
+        "accounts/1/terms",
         "accounts/1/courses",
         "accounts/1/users",
         "courses/201",
@@ -223,6 +305,7 @@ def test_a_token_without_the_course_rights_gets_403(sandbox, path):
 @pytest.mark.parametrize(
     "path",
     [
+        "accounts/9/terms",
         "accounts/9/courses",
         "courses/999",
         "courses/sis_course_id:nope/users",

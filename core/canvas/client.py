@@ -202,8 +202,11 @@ class CanvasClient:
             raise CanvasError("Canvas gave an answer that could not be read.", method=method)
         return payload
 
-    def _get_all(self, path: str, params: Any = None) -> list[dict]:
-        """Every page of a list, following ``Link: rel="next"`` as an opaque URL."""
+    def _get_all(self, path: str, params: Any = None, *, key: str | None = None) -> list[dict]:
+        """Every page of a list, following ``Link: rel="next"`` as an opaque URL.
+
+        ``key``: each page is an object holding the list under that key (the terms).
+        """
         items: list[dict] = []
         seen: set[str] = set()
         url: str | None = path
@@ -220,6 +223,8 @@ class CanvasClient:
                 raise CanvasError(
                     "The answer did not come from Canvas (is the address right?)."
                 ) from None
+            if key is not None and isinstance(page, dict):
+                page = page.get(key)
             if not isinstance(page, list):
                 raise CanvasError("Canvas gave an answer that could not be read.")
             items.extend(page)
@@ -371,6 +376,14 @@ class CanvasClient:
             params += [("state[]", state) for state in ("created", "claimed", "available")]
             params.append(("completed", "false"))
         return self._get_all(f"/api/v1/accounts/{_path_part(account_id)}/courses", params)
+
+    def enrollment_terms(self, account_id: int | str) -> list[dict]:
+        """The root account's active terms, newest first (Canvas puts undated ones first)."""
+        return self._get_all(
+            f"/api/v1/accounts/{_path_part(account_id)}/terms",
+            {"per_page": 100},
+            key="enrollment_terms",
+        )
 
     def search_teachers(self, account_id: int | str, search_term: str) -> list[dict]:
         """People of the account with a teacher enrollment whose name holds ``search_term``."""

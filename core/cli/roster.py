@@ -1,7 +1,7 @@
 """``canvas-logins-cli roster``: a new workbook from Canvas classes.
 
-``roster --url URL (--course ID ... | --course-search TEXT) --output FILE.xlsx`` writes a
-new workbook with one row per active student of the classes (or of some of their
+``roster --url URL (--course ID ... | --course-search TEXT [--term ID]) --output FILE.xlsx``
+writes a new workbook with one row per active student of the classes (or of some of their
 sections, ``--section``), ready for New Login and Password. Reads only; writes nothing
 to Canvas. Exit 3 when Canvas cannot be reached or the token may not read the classes.
 """
@@ -53,6 +53,14 @@ def course_ref(text: str) -> str:
     raise argparse.ArgumentTypeError(
         f"'{text}' is not a Canvas class id (a number, or sis_course_id:ID)"
     )
+
+
+def term_ref(text: str) -> int:
+    """An argparse type: a Canvas term id."""
+    ref = text.strip()
+    if ref.isdigit() and int(ref) > 0:
+        return int(ref)
+    raise argparse.ArgumentTypeError(f"'{text}' is not a Canvas term id (a number)")
 
 
 def add_course_arguments(parser: argparse.ArgumentParser) -> None:
@@ -108,6 +116,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="every active class whose name, code or teacher's name holds TEXT",
     )
     roster.add_argument(
+        "--term",
+        type=term_ref,
+        metavar="ID",
+        help="with --course-search: only classes of this Canvas term",
+    )
+    roster.add_argument(
         "--section",
         action="append",
         type=int,
@@ -136,11 +150,18 @@ def _chosen_courses(
     if not args.course_search:
         return [course_choice(client, ref, cancel=cancel) for ref in dict.fromkeys(args.course)]
     try:
-        found = find_courses(client, account_id or "self", args.course_search, cancel=cancel)
+        found = find_courses(
+            client, account_id or "self", args.course_search, term_id=args.term, cancel=cancel
+        )
     except ValueError as exc:
         raise UsageProblem(f"--course-search: {exc}") from None
+    except NotFound:
+        if args.term is None:
+            raise
+        raise UsageProblem(f"--term: Canvas has no term with the id {args.term}.") from None
+    in_term = "" if args.term is None else f" in term {args.term}"
     if not found:
-        raise UsageProblem(f"No active Canvas class matches '{args.course_search}'.")
+        raise UsageProblem(f"No active Canvas class{in_term} matches '{args.course_search}'.")
     return found
 
 
@@ -167,6 +188,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     if bool(args.course) == bool(args.course_search):
         raise UsageProblem(
             "Give the classes with --course ID (repeatable) or with --course-search TEXT."
+        )
+    if args.term is not None and not args.course_search:
+        raise UsageProblem(
+            "--term only narrows --course-search TEXT; it cannot be used with --course."
         )
     output = _output_path(args.output)
     conn = connection_from(args)

@@ -1,9 +1,11 @@
-"""Finding the Canvas classes to read: by name, course code or teacher; a class's sections.
+"""Finding the Canvas classes to read: by name, course code or teacher, in a term or all;
+a class's sections; the account's terms.
 
 Canvas's course search (``search_term``) needs at least 2 characters and matches the
 course name, code and full id; teachers are found by their own name (without "Ms.",
 which Canvas's people search does not know) and their classes read with
-``by_teachers[]``. Concluded classes are left out unless asked for.
+``by_teachers[]``. Concluded classes are left out unless asked for. A term narrows the
+search to its classes (``enrollment_term_id``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from core.canvas.errors import NotFound, PermissionDenied
@@ -25,10 +28,13 @@ __all__ = [
     "NO_COURSE_RIGHT",
     "CourseChoice",
     "SectionChoice",
+    "TermChoice",
     "course_choice",
     "course_errors_in_plain_words",
+    "course_label",
     "find_courses",
     "sections_of",
+    "terms_of",
 ]
 
 #: Canvas answers 400 to a shorter ``search_term``.
@@ -72,6 +78,15 @@ class CourseChoice:
             term=str(term.get("name") or "") if isinstance(term, dict) else "",
             concluded=bool(course.get("concluded")) or course.get("workflow_state") == "completed",
         )
+
+
+def course_label(course: CourseChoice) -> str:
+    """How a class is named to staff: its name, and its teachers when the name lacks them."""
+    name = course.name.casefold()
+    named = any(t.split()[-1].casefold() in name for t in course.teachers if t.split())
+    if course.teachers and not named:
+        return f"{course.name} ({', '.join(course.teachers)})"
+    return course.name
 
 
 @dataclass(frozen=True)
@@ -183,3 +198,59 @@ def sections_of(
         )
         for section in sections
     ]
+
+
+@dataclass(frozen=True)
+class TermChoice:
+    """A Canvas term (a school year or semester) whose classes staff search."""
+
+    term_id: int
+    name: str
+    #: Started and not yet ended. A term without a start date (Canvas's "Default Term",
+    #: where classes without a term land) never is.
+    current: bool
+
+
+def _moment(value: object) -> datetime | None:
+    """A Canvas timestamp ("2025-08-18T05:00:00Z", "...-05:00"); None when blank or odd."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def terms_of(
+    client: CanvasApi,
+    account_id: int | str,
+    *,
+    now: datetime | None = None,
+    cancel: CancelLike | None = None,
+) -> list[TermChoice]:
+    """The account's active terms, newest start first, terms without dates last.
+
+    ``account_id`` must be the root account (Canvas keeps terms there); a token without
+    the course rights raises PermissionDenied with :data:`NO_COURSE_RIGHT`.
+    """
+    with course_errors_in_plain_words():
+        terms = read_with_retries(lambda: client.enrollment_terms(account_id), cancel=cancel)
+    moment = now or datetime.now(UTC)
+    dated: list[tuple[datetime, TermChoice]] = []
+    undated: list[TermChoice] = []
+    seen: set[int] = set()
+    for term in terms:
+        if not isinstance(term, dict) or term.get("id") is None or int(term["id"]) in seen:
+            continue
+        term_id = int(term["id"])
+        seen.add(term_id)
+        name = str(term.get("name") or "").strip() or f"Term {term_id}"
+        start, end = _moment(term.get("start_at")), _moment(term.get("end_at"))
+        if start is None:
+            undated.append(TermChoice(term_id, name, current=False))
+            continue
+        current = start <= moment and (end is None or moment < end)
+        dated.append((start, TermChoice(term_id, name, current)))
+    dated.sort(key=lambda pair: pair[0], reverse=True)
+    return [choice for _start, choice in dated] + undated

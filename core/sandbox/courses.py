@@ -1,5 +1,5 @@
-"""The course calls: an account's courses and users, a course's users, sections and
-enrollments, with Canvas's filters, permission checks, JSON and pagination.
+"""The course calls: an account's terms, courses and users, a course's users, sections
+and enrollments, with Canvas's filters, permission checks, JSON and pagination.
 
 Checks in Canvas's order: the account, course or section exists (404), then the right
 (403 ``read_course_list`` for the course list, ``read_roster`` for people), then the
@@ -8,9 +8,11 @@ parameters (400, e.g. a ``search_term`` shorter than 2 characters).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from core.sandbox.logins import paginate
+from core.sandbox.logins import paginate, per_page_of
 from core.sandbox.request import ApiRequest, ApiResponse
 from core.sandbox.school import (
     ALL_COURSE_STATES,
@@ -21,6 +23,7 @@ from core.sandbox.school import (
     Course,
     Enrollment,
     Section,
+    Term,
 )
 from core.sandbox.state import ApiError, not_found, unauthorized
 
@@ -34,6 +37,8 @@ SEARCH_TERM_TOO_SHORT: dict[str, Any] = {
         }
     ]
 }
+TERMS_ONLY_ON_ROOT: dict[str, Any] = {"message": "Terms only belong to root_accounts."}
+TERM_STATES: tuple[str, ...] = ("active", "deleted")
 #: The base roles' ids on a new Canvas.
 _ROLE_IDS = {
     "StudentEnrollment": 3,
@@ -114,19 +119,27 @@ def _teacher_json(req: ApiRequest, course: Course, user_id: int) -> dict[str, An
     }
 
 
-def _term_json(req: ApiRequest, term_id: int) -> dict[str, Any] | None:
-    term = req.state.school.terms.get(term_id)
-    if term is None:
-        return None
-    return {
+def term_json(req: ApiRequest, term: Term) -> dict[str, Any]:
+    """Canvas's EnrollmentTerm; the SIS fields only for a token that may see them."""
+    shown: dict[str, Any] = {
         "id": term.id,
         "name": term.name,
         "start_at": term.start_at,
         "end_at": term.end_at,
         "created_at": SEEDED_AT,
-        "workflow_state": "active",
+        "workflow_state": term.workflow_state,
         "grading_period_group_id": None,
     }
+    if req.read_sis or req.has("manage_sis"):
+        shown["sis_term_id"] = term.sis_term_id
+    if req.has("manage_sis"):
+        shown["sis_import_id"] = None
+    return shown
+
+
+def _term_json(req: ApiRequest, term_id: int) -> dict[str, Any] | None:
+    term = req.state.school.terms.get(term_id)
+    return None if term is None else term_json(req, term)
 
 
 def course_json(req: ApiRequest, course: Course, includes: set[str]) -> dict[str, Any]:
@@ -303,6 +316,69 @@ def list_account_courses(req: ApiRequest) -> ApiResponse:
         includes = _includes(req)
         shown = [course_json(req, course, includes) for course in chosen]
     return paginate(req, shown)
+
+
+# ----- the account's terms -----------------------------------------------------------
+
+
+def _newest_first(term: Term) -> tuple[bool, float, bool, float, int]:
+    """Canvas's ``start_at DESC, end_at DESC, id`` in PostgreSQL: no date sorts first."""
+
+    def descending(timestamp: str | None) -> tuple[bool, float]:
+        if not timestamp:
+            return False, 0.0
+        return True, -datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+
+    return (*descending(term.start_at), *descending(term.end_at), term.id)
+
+
+def paginate_numbered(req: ApiRequest, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
+    """One page of ``items`` in their order, and Canvas's numbered-page Link header."""
+    per_page = per_page_of(req)
+    text = (req.params.get("page") or "").strip()
+    page = int(text) if text.isdigit() and int(text) > 0 else 1
+    last = max(1, -(-len(items) // per_page))
+    kept = [(k, v) for k, v in req.params.items() if k not in ("page", "per_page")]
+
+    def link(number: int, rel: str) -> str:
+        query = urlencode([*kept, ("page", str(number)), ("per_page", str(per_page))], safe="[]")
+        return f'<{req.base_url}{req.path}?{query}>; rel="{rel}"'
+
+    links = [link(page, "current")]
+    if page < last:
+        links.append(link(page + 1, "next"))
+    if page > 1:
+        links.append(link(page - 1, "prev"))
+    links += [link(1, "first"), link(last, "last")]
+    shown = items[(page - 1) * per_page : page * per_page]
+    return shown, {"Link": ",".join(links)}
+
+
+def list_account_terms(req: ApiRequest) -> ApiResponse:
+    """``GET /accounts/:id/terms``: ``{"enrollment_terms": [...]}``, newest first, active
+    ones unless ``workflow_state[]`` says ``deleted`` or ``all``. Only a root account has
+    terms (400). Canvas lets any admin of the account read them; here, as for the other
+    course calls, a token needs a course right (403)."""
+    state = req.state
+    with state.lock:
+        account = state.account(req.args["account_id"])
+        if not account.is_root:
+            raise ApiError(400, TERMS_ONLY_ON_ROOT)
+        _require_any(req, "read_course_list", "read_roster")
+        asked = [s for s in _list_param(req, "workflow_state") if s in ("all", *TERM_STATES)]
+        states = TERM_STATES if "all" in asked else tuple(asked) or ("active",)
+        terms = sorted(
+            (t for t in state.school.terms.values() if t.workflow_state in states),
+            key=_newest_first,
+        )
+        overrides = "overrides" in _includes(req)
+        shown = []
+        for term in terms:
+            shown.append(term_json(req, term))
+            if overrides:
+                shown[-1]["overrides"] = {}
+    page, headers = paginate_numbered(req, shown)
+    return ApiResponse(200, {"enrollment_terms": page}, headers=headers)
 
 
 def list_account_users(req: ApiRequest) -> ApiResponse:

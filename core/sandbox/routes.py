@@ -91,6 +91,7 @@ ROUTES: tuple[Route, ...] = (
         sis_import.restore_states,
     ),
     _route("GET", "/api/v1/progress/:progress_id", sis_import.get_progress),
+    _route("GET", "/api/v1/accounts/:account_id/terms", courses.list_account_terms),
     _route("GET", "/api/v1/accounts/:account_id/courses", courses.list_account_courses),
     _route("GET", "/api/v1/accounts/:account_id/users", courses.list_account_users),
     _route("GET", "/api/v1/courses/:course_id", courses.get_course),

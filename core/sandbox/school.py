@@ -41,6 +41,8 @@ class Term:
     name: str
     start_at: str | None = None
     end_at: str | None = None
+    sis_term_id: str | None = None
+    workflow_state: str = "active"  # active | deleted
 
 
 @dataclass
@@ -87,9 +89,16 @@ class School:
 
     # ----- building it (the demo seed and tests) ------------------------------------
 
-    def add_term(self, term_id: int, name: str, start_at: str | None, end_at: str | None) -> Term:
+    def add_term(
+        self,
+        term_id: int,
+        name: str,
+        start_at: str | None,
+        end_at: str | None,
+        sis_term_id: str | None = None,
+    ) -> Term:
         with self.lock:
-            term = Term(term_id, name, start_at, end_at)
+            term = Term(term_id, name, start_at, end_at, sis_term_id)
             self.terms[term_id] = term
             return term
 
@@ -158,7 +167,7 @@ class School:
         """The classes of core/demo.py (the teachers and students are the state's users)."""
         with self.lock:
             for term in demo.DEMO_TERMS:
-                self.add_term(term.term_id, term.name, term.start_at, term.end_at)
+                self.add_term(term.term_id, term.name, term.start_at, term.end_at, term.sis_term_id)
             for spec in demo.DEMO_COURSES:
                 self.add_course(
                     spec.name,
