@@ -58,6 +58,10 @@ if TYPE_CHECKING:
 
 __all__ = ["CardsDialog", "PdfPathPrompt"]
 
+NO_ADDRESS = (
+    "Type the sign-in address the children go to (for example school.instructure.com): "
+    "the cards need it."
+)
 #: Options settle this long before the preview is made again (typing the address).
 PREVIEW_DELAY_MS = 300
 PAGE_LABELS = {PageSize.LETTER: "US Letter", PageSize.A4: "A4"}
@@ -297,9 +301,15 @@ class CardsDialog(QDialog):
         self.job.start(fn)
 
     def _set_busy(self, busy: bool) -> None:
-        ready = not busy and self.preview is not None
+        """Print and Save need a finished preview, and an address for the children."""
+        has_address = bool(self.address_edit.text().strip())
+        ready = not busy and self.preview is not None and has_address
         self.print_button.setEnabled(ready)
         self.save_button.setEnabled(ready)
+        if not has_address:
+            self._say(NO_ADDRESS, warning=True)
+        elif self.message.text() == NO_ADDRESS:
+            self._say("")
 
     def _job_finished(self, value: Any) -> None:
         on_done, self._on_done = self._on_done, None

@@ -137,8 +137,10 @@ def test_default_rows_all_rows_and_the_class_column(capsys, tmp_path, monkeypatc
     headers = (*HEADERS, "Room", "Status")
     rows = [
         (*KIDS[0], "Room 4", "Created"),
-        (*KIDS[1], "Room 4", "Failed"),
+        (*KIDS[1], "Room 4", "Failed"),  # its login is not in Canvas: never a card
         (*KIDS[2], "Room 5", "Updated"),
+        (*KIDS[3], "Room 5", "Already exists"),  # Canvas kept its own password
+        (*KIDS[4], "Room 5", ""),  # not run yet: the password is not Canvas's (yet)
         ("No", "Login", "Ms. Patel", "0045599", "", "", "Room 5", ""),
     ]
     book = write_book(tmp_path / "kids.xlsx", rows, headers)
@@ -151,22 +153,47 @@ def test_default_rows_all_rows_and_the_class_column(capsys, tmp_path, monkeypatc
     assert float(reader.pages[0].mediabox.width) == pytest.approx(612)
     assert texts[0].startswith("Room 4 — 1 login card") and "Liam" not in texts[0]
     assert texts[1].startswith("Room 5 — 1 login card") and "Zoë Dubois" in texts[1]
+    assert "sunny-apple-7" in texts[0] and "blue-kite-19" in texts[1]
 
     code, out, _ = call(capsys, "cards", book, "--output", output, "--all")
     assert code == 0
-    assert out.startswith("3 cards on 2 pages for 2 classes")
-    assert "Liam O'Brien" in read_pdf(output)[0][0]
+    assert out.startswith("4 cards on 2 pages for 2 classes")
+    texts = read_pdf(output)[0]
+    everything = "\n".join(texts)
+    assert "Liam O'Brien" not in everything and "green-frog-42" not in everything
+    assert "Mia Schröder" in everything and "José Álvarez" in everything
+    assert "red-boat-55" not in everything and "tall-tree-31" not in everything
+    assert everything.count("Ask your teacher") == 2
 
     code, out, _ = call(
         capsys, "cards", book, "--output", output, "--all", "--class-column", "teacher"
     )
     assert code == 0
-    assert out.startswith("3 cards on 1 page for 1 class")
-    assert read_pdf(output)[0][0].startswith("Ms. Patel — 3 login cards")
+    assert out.startswith("4 cards on 2 pages for 2 classes")
+    assert read_pdf(output)[0][0].startswith("Ms. Patel — 2 login cards")
 
-    code, _, err = call(capsys, "cards", book, "--output", output, "--class-column", "Grade")
-    assert code == 2
-    assert "no column 'Grade'" in err and "'Room'" in err
+
+def test_a_class_of_23_on_three_pages_with_every_name_login_and_password(
+    capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CANVAS_URL", "https://elm.instructure.com")
+    headers = ("Name", "Class", "SIS User ID", "New Login", "Password", "Status")
+    kids = [
+        (f"Pupil{n:02d}, Kid", "K Patel", f"00{n:05d}", f"kid.p{n:02d}", f"sunny-apple-{n % 8 + 2}")
+        for n in range(23)
+    ]
+    book = write_book(tmp_path / "class.xlsx", [(*kid, "Created") for kid in kids], headers)
+    output = tmp_path / "cards.pdf"
+    code, out, err = call(capsys, "cards", book, "--output", output, "--page", "letter")
+    assert code == 0, err
+    assert out.startswith("23 cards on 3 pages for 1 class")
+    texts = read_pdf(output)[0]
+    assert len(texts) == 3
+    everything = "\n".join(texts)
+    for name, _, _, login, password in kids:
+        first_last = " ".join(reversed(name.split(", ")))
+        assert first_last in everything
+        assert login in everything and password in everything
 
 
 def test_nothing_to_print_says_why(capsys, tmp_path, monkeypatch):

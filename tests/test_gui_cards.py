@@ -152,7 +152,14 @@ def test_without_a_run_every_row_with_a_login_and_unprintable_names_are_named(
     wait_preview(dialog, qtbot)
     assert dialog.page_count == 1
     assert dialog.unprintable.isVisible() and "Ann \ue000 Lee" in dialog.unprintable.text()
+    # No address, no cards: "Go to" and a QR code of nothing would send children nowhere.
+    assert not dialog.print_button.isEnabled() and not dialog.save_button.isEnabled()
+    assert "sign-in address" in dialog.message.text()
     dialog.address_edit.setText("maplegrove.instructure.com")
+    dialog.address_edit.textEdited.emit("maplegrove.instructure.com")
+    wait_preview(dialog, qtbot)
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=PREVIEW_TIMEOUT_MS)
+    assert dialog.print_button.isEnabled() and dialog.message.text() == ""
     assert dialog.options().qr_url == "https://maplegrove.instructure.com"
     dialog.reject()
     assert not dialog.isVisible()

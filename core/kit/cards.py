@@ -116,6 +116,12 @@ def default_card_rows(table: Table) -> list[int]:
     return [row for row in range(len(table.rows)) if table.status(row) in _CARD_STATUSES]
 
 
+#: Statuses that say the row's login is not in Canvas (any more): no card, whoever asks.
+_NO_LOGIN_STATUSES = frozenset(
+    {Status.FAILED, Status.INVALID, Status.DELETED, Status.ALREADY_DELETED}
+)
+
+
 def _class_column(table: Table, class_column: int | None) -> int | None:
     if class_column is not None:
         return class_column
@@ -158,7 +164,10 @@ def cards_for(
 ) -> list[LoginCard]:
     """One card per row that has a login, in sheet order (default rows: :func:`default_card_rows`).
 
-    Rows without a login, and rows that remove one, get no card. The class comes from
+    Rows without a login, rows that remove one, and rows whose login a run did not make
+    (Failed, Invalid) get no card. The password is printed only when a run set it
+    (Created, Updated): any other card says to ask the teacher, since Canvas may hold
+    another password (a login that already existed keeps its own). The class comes from
     ``class_column``, else the Class column, else the Teacher column.
     """
     chosen = default_card_rows(table) if rows is None else sorted(set(rows))
@@ -166,9 +175,10 @@ def cards_for(
     cards: list[LoginCard] = []
     for row in chosen:
         login = _card_login(table, row)
-        if not login or table.action(row) is Action.DELETE:
+        status = table.status(row)
+        if not login or table.action(row) is Action.DELETE or status in _NO_LOGIN_STATUSES:
             continue
-        password = table.value(row, Role.PASSWORD)
+        password = table.value(row, Role.PASSWORD) if status in _CARD_STATUSES else ""
         sso = _is_sso(table.value(row, Role.PROVIDER), password, provider_types)
         name = student_name(table, row)
         student = table.student(row)
