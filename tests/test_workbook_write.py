@@ -419,9 +419,32 @@ def test_csv_utf8_with_and_without_bom_round_trip(tmp_path, encoding, bom):
     data = path.read_bytes()
     assert data.startswith(bom)
     assert data[len(bom) :].decode("utf-8") == (
-        "Name,SIS User ID,New Login,Status,Message,Canvas Login ID,Processed At\n"
-        "Yuki 田中,0045523,yuki.t,Invalid,,,\n"
+        "Name,SIS User ID,New Login,Status\nYuki 田中,0045523,yuki.t,Invalid\n"
     )
+
+
+def test_output_columns_reach_the_file_only_when_they_hold_something(tmp_path):
+    """Generating logins before any run adds New Login and Password, not four empty
+    Status... columns; a later save with results adds those after them."""
+    path = tmp_path / "class.xlsx"
+    book = Workbook()
+    book.active.append(["First Name", "Last Name", "SIS User ID", "Notes"])
+    book.active.append(["Ava", "Kowalski", "0045510", "keep"])
+    book.save(path)
+    doc = open_workbook(path)
+    table = doc.table
+    table.set_cell(0, table.ensure_column(Role.NEW_LOGIN), "ava.k")
+    table.set_cell(0, table.ensure_column(Role.PASSWORD), "sunny-apple-7")
+    save_workbook(doc)
+    header = [cell.value for cell in load_workbook(path).active[1]]
+    assert header == ["First Name", "Last Name", "SIS User ID", "Notes", "New Login", "Password"]
+
+    doc = open_workbook(path)
+    doc.table.set_value(0, Role.STATUS, "Created")
+    doc.table.set_value(0, Role.PROCESSED_AT, "2026-11-30T09:00:00")
+    save_workbook(doc)
+    header = [cell.value for cell in load_workbook(path).active[1]]
+    assert header[4:] == ["New Login", "Password", *(role.value for role in OUTPUT_ROLES)]
 
 
 def test_csv_that_no_longer_fits_cp1252_is_saved_as_utf8_with_bom(tmp_path):

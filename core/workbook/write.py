@@ -26,7 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
-from core.model import OUTPUT_ROLES, Role
+from core.model import OUTPUT_ROLES, Role, Table
 from core.workbook.csv_io import render_csv
 from core.workbook.doc import (
     WorkbookDoc,
@@ -78,9 +78,24 @@ def save_workbook(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
     else:
         atomic_write(target, _excel_bytes(doc))
     doc.path = target
-    doc.table.appended_from = None
+    written = _appended_width(doc.table)
+    doc.table.appended_from = None if written >= len(doc.table.headers) else written
     doc.original_cells = [list(row.cells) for row in doc.table.rows]
     return target
+
+
+def _appended_width(table: Table) -> int:
+    """How far the file's header row reaches after this save: appended columns up to the
+    last one holding a value, so a workbook saved before any run (after generating
+    logins, say) gets no empty Status, Message... columns."""
+    if table.appended_from is None:
+        return len(table.headers)
+    used = [
+        column
+        for column in range(table.appended_from, len(table.headers))
+        if any(row.cells[column].strip() for row in table.rows)
+    ]
+    return max(used) + 1 if used else table.appended_from
 
 
 def _cells_to_write(doc: WorkbookDoc) -> dict[int, list[int]]:
@@ -113,7 +128,7 @@ def _save_csv(doc: WorkbookDoc, target: Path) -> None:
     if source is None:
         raise WorkbookError("This CSV file was not opened for saving.")
     table = doc.table
-    width = len(table.headers)
+    width = _appended_width(table)
     records = [list(record) for record in source.records]
     changed: set[int] = set()
 
@@ -127,7 +142,7 @@ def _save_csv(doc: WorkbookDoc, target: Path) -> None:
 
     if table.appended_from is not None and table.header_row:
         header = padded(table.header_row - 1)
-        for column in range(table.appended_from, width):
+        for column in range(table.appended_from, _appended_width(table)):
             header[column] = table.headers[column]
     for row_index, columns in _cells_to_write(doc).items():
         row = table.rows[row_index]
@@ -149,9 +164,10 @@ def _excel_bytes(doc: WorkbookDoc) -> bytes:
         raise WorkbookError("This workbook was not opened for saving.")
     ws = book[doc.sheet]
     table = doc.table
-    if table.appended_from is not None and table.header_row:
-        _append_headers(ws, table.header_row, table.appended_from, table.headers)
-        _widen_filter(ws, table.header_row, table.appended_from, len(table.headers))
+    written = _appended_width(table)
+    if table.appended_from is not None and table.header_row and written > table.appended_from:
+        _append_headers(ws, table.header_row, table.appended_from, table.headers[:written])
+        _widen_filter(ws, table.header_row, table.appended_from, written)
     for row_index, columns in _cells_to_write(doc).items():
         row = table.rows[row_index]
         for column in columns:
