@@ -64,7 +64,7 @@ def test_roster_of_two_classes(capsys, sandbox, token_env, tmp_path):
         output,
     )
     assert code == 0, err
-    assert out.strip() == f"Wrote 9 student(s) of 2 class(es) to {output}."
+    assert out.strip() == f"Wrote 9 students of 2 classes to {output}."
     assert "Classes: Kindergarten - Ms. Patel; Grade 1 - Mr. Okafor" in err
     rows = sheet_rows(output)
     assert tuple(rows[0]) == ROSTER_HEADERS

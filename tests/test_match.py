@@ -45,15 +45,37 @@ def class_list(path, headers, rows):
         ("Zoe", "Dubois", "Dubois, Zoë", True),
         ("Zoë", "DUBOIS", "Dubois, Zoe", True),
         ("Sam", "Lee", "Lee, Samantha", True),
-        ("Samantha", "Lee", "Lee, Sam", True),
+        ("A.", "Kowalski", "Kowalski, Ava", True),
         ("Ava", "K.", "Kowalski, Ava", True),
         ("Ava", "K", "Kaur, Ava", True),
         ("Liam", "OBrien", "O'Brien, Liam", True),
+        ("Jose", "Alvarez Garcia", "Álvarez García, José", True),
+        # German umlauts match both the plain and the German spelling, both ways round.
+        ("Mia", "Schroeder", "Schröder, Mia", True),
+        ("Mia", "Schroder", "Schröder, Mia", True),
+        ("mia", "SCHRÖDER", "Schroeder, Mia", True),
+        ("Juergen", "Strauss", "Strauß, Jürgen", True),
+        ("Mia", "Schroeder", "Schroder, Mia", False),
+        # Whole words of a name: a double surname written once, a middle name left out.
         ("Jose", "Alvarez", "Álvarez García, José", True),
+        ("José", "García", "Álvarez García, José", True),
+        ("Jose", "Alvarez Garcia", "Álvarez, José", True),
         ("Ava Marie", "Kowalski", "Kowalski, Ava", True),
+        ("Ava", "Kowalski", "Kowalski, Ava Marie", True),
+        ("Jose", "Garc", "Álvarez García, José", False),
+        # Only a shorter written FIRST name counts; a last name is the same or an initial.
+        ("Samantha", "Lee", "Lee, Sam", False),
+        ("Avalon", "Kowalski", "Kowalski, Ava", False),
+        ("Emma", "John", "Johnson, Emma", False),
+        ("Emma", "Johnson", "John, Emma", False),
+        ("Emma", "Smith", "Smithson, Emma", False),
+        ("Oliver", "Smit", "Smith, Oliver", False),
+        ("Ava", "Ko", "Kowalski, Ava", False),
         ("Ava", "Kowalski", "Kaur, Ava", False),
         ("Avery", "Kowalski", "Kowalski, Ava", False),
         ("Mia", "Smith", "Schröder, Mia", False),
+        ("Ava", "", "Kowalski, Ava", False),
+        ("", "Kowalski", "Kowalski, Ava", False),
         ("", "", "Kowalski, Ava", False),
     ],
 )
@@ -100,7 +122,7 @@ def test_a_names_only_list_is_matched_with_exact_fills_ambiguities_and_misses(cl
     assert matches[4].message.startswith(
         "No student named 'Sam Nobody' in the Canvas class 'Kindergarten - Ms. Patel'."
     )
-    assert matches[5].message.startswith("No active Canvas class is named 'Room 99'")
+    assert matches[5].message.startswith("No active Canvas class or section is named 'Room 99'")
     assert matches[6].message.startswith("No class in this row")
 
     for row, column, value in match_edits(table, matches):
@@ -113,7 +135,8 @@ def test_a_names_only_list_is_matched_with_exact_fills_ambiguities_and_misses(cl
     assert statuses == ["Invalid", "", "", "", "Invalid", "Invalid", "Invalid", ""]
     assert reopened.value(0, Role.MESSAGE) == AMBIGUOUS
     assert reopened.value(3, Role.MESSAGE) == (
-        "Found in Canvas: Johnson, Emma (Grade 1 - Mr. Okafor)"
+        "Found in Canvas: Johnson, Emma (Grade 1 - Mr. Okafor) — the sheet says 'Em'; "
+        "check it is the same child"
     )
     notes = [reopened.rows[r].cells[3] for r in range(len(reopened.rows))]
     assert notes[0] == "two Avas K."
@@ -220,3 +243,89 @@ def test_stop_raises_cancelled_and_progress_names_each_class(client, tmp_path):
     cancel.cancel()
     with pytest.raises(Cancelled):
         match_students(workflow.table, client, cancel=cancel)
+
+
+def test_a_short_first_name_fills_but_says_so_and_near_last_names_do_not(sandbox, client, tmp_path):
+    g1 = "Grade 1 - Mr. Okafor"
+    with sandbox.state.lock:
+        samantha = sandbox.state.add_student("Samantha Johnson", "0099003")
+        smithson = sandbox.state.add_student("Emma Smithson", "0099004")
+        for user_id in (samantha, smithson):
+            sandbox.state.school.enroll(user_id, 302)
+    workflow = class_list(
+        tmp_path / "names.xlsx",
+        ["First Name", "Last Name", "Class"],
+        [
+            ["Sam", "Johnson", g1],
+            ["Emma", "John", g1],
+            ["Oliver", "Smit", g1],
+            ["Lucas", "Mart", "Grade 2 - Mrs. Lindqvist"],
+            ["Emma", "Smith", g1],
+            ["Avalon", "Kowalski", K],
+            ["Mia", "Schroeder", g1],
+            ["Liam", "O.", K],
+        ],
+    )
+    matches = match_students(workflow.table, client)
+    assert [m.canvas_user_id for m in matches] == [
+        str(samantha),
+        None,
+        None,
+        None,
+        None,
+        None,
+        "105",
+        "102",
+    ]
+    assert matches[0].message == (
+        "Found in Canvas: Johnson, Samantha (Grade 1 - Mr. Okafor) — the sheet says 'Sam'; "
+        "check it is the same child"
+    )
+    for miss in matches[1:6]:
+        assert miss.candidates == ()
+        assert miss.message.startswith("No student named"), miss.message
+    assert matches[6].message == "Found in Canvas: Schröder, Mia (Grade 1 - Mr. Okafor)"
+    assert matches[7].message == (
+        "Found in Canvas: O'Brien, Liam (Kindergarten - Ms. Patel) — the sheet says 'O.'; "
+        "check it is the same child"
+    )
+
+
+class CountingClient(CanvasClient):
+    """The real client, counting which classes' sections it read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sections_read: list[int] = []
+
+    def course_sections(self, course_id):
+        self.sections_read.append(int(course_id))
+        return super().course_sections(course_id)
+
+
+def test_a_class_cell_naming_a_section_is_found_without_choosing_classes(sandbox, tmp_path):
+    workflow = class_list(
+        tmp_path / "names.xlsx",
+        ["Name", "Homeroom"],
+        [
+            ["Aarav Sharma", "Grade 3 - Room 3B"],
+            ["Wilson, Grace", "grade 3  room 3b"],
+            ["Yuki Tanaka", "Grade 3 - Room 3B"],
+            ["Yuki Tanaka", "GRADE 3 - ROOM 3A"],
+            ["Chloé Bernard", "Grade 3 - Room 3C"],
+            ["Chloe Bernard", "G3-HADDAD"],
+        ],
+    )
+    with CountingClient(sandbox.url, sandbox.token) as client:
+        matches = match_students(workflow.table, client)
+    assert [m.canvas_user_id for m in matches] == ["115", "116", None, "114", None, "113"]
+    assert matches[0].message == "Found in Canvas: Sharma, Aarav (Grade 3 - Room 3B)"
+    assert matches[2].message.startswith(
+        "No student named 'Yuki Tanaka' in the Canvas class 'Grade 3 - Room 3B'."
+    )
+    assert matches[4].message.startswith(
+        "No active Canvas class or section is named 'Grade 3 - Room 3C'"
+    )
+    # Mr. Haddad's class is looked in first, and no class's sections are read twice.
+    assert client.sections_read[0] == 204
+    assert len(client.sections_read) == len(set(client.sections_read))

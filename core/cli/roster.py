@@ -226,5 +226,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         print(f"The workbook could not be saved: {exc.message}", file=err)
         return ExitStatus.NOT_SAVED
     classes = len({student.class_name for student in students})
-    print(f"Wrote {len(students)} student(s) of {classes} class(es) to {saved}.", file=out)
+    pupils = f"{len(students)} student{'' if len(students) == 1 else 's'}"
+    groups = f"{classes} class{'' if classes == 1 else 'es'}"
+    print(f"Wrote {pupils} of {groups} to {saved}.", file=out)
     return ExitStatus.OK
