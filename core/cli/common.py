@@ -44,7 +44,7 @@ from core.model import (
 from core.profiles import Profile, ProfileStore
 from core.run.engine import CanvasUnavailable, RunSummary
 from core.run.pacing import read_with_retries
-from core.workbook import WorkbookError, WorkbookLockedError
+from core.workbook import WorkbookError, WorkbookLockedError, check_save_target
 from core.workflow import RunOutcome, Workflow
 
 log = logging.getLogger("core.cli")
@@ -302,18 +302,35 @@ def not_saved_message(reason: str, journal: Journal, *, locked: bool = True) -> 
     )
 
 
+def check_output(workflow: Workflow, output: str | None) -> None:
+    """A bad ``--output`` is a usage problem, found before anything is read or sent."""
+    if not output:
+        return
+    try:
+        check_save_target(workflow.doc, output)
+    except WorkbookError as exc:
+        raise UsageProblem(f"--output: {exc.message}") from None
+
+
 def save_results(workflow: Workflow, output: str | None, err: TextIO) -> bool:
-    """Save the workbook; False (with the words that say what now) when it could not."""
-    assert workflow.journal is not None
+    """Save the workbook; False (with the words that say what now) when it could not.
+
+    With a journal the results wait there for the next run; a command that keeps none
+    (it changed nothing in Canvas) is simply run again."""
     try:
         saved = workflow.save(output)
-    except WorkbookError as exc:
-        locked = isinstance(exc, WorkbookLockedError)
-        print(not_saved_message(exc.message, workflow.journal, locked=locked), file=err)
-        log.warning("results not saved: %s", exc.message)
-        return False
-    except OSError as exc:
-        print(not_saved_message(describe_error(exc), workflow.journal), file=err)
+    except (WorkbookError, OSError) as exc:
+        reason = exc.message if isinstance(exc, WorkbookError) else describe_error(exc)
+        log.warning("workbook not saved: %s", reason)
+        if workflow.journal is None:
+            print(
+                f"The workbook could not be saved: {reason} Nothing was changed in Canvas; "
+                "run the same command again once the file can be saved.",
+                file=err,
+            )
+        else:
+            locked = isinstance(exc, WorkbookLockedError)
+            print(not_saved_message(reason, workflow.journal, locked=locked), file=err)
         return False
     print(f"Saved {saved}.", file=err)
     return True

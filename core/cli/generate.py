@@ -15,21 +15,22 @@ import argparse
 import logging
 from typing import TextIO
 
-from core.canvas.errors import CanvasError, describe_error
+from core.canvas.errors import CanvasError
 from core.cli.common import (
     add_connection_arguments,
+    check_output,
     connect,
     connection_from,
     ctrl_c_cancels,
     open_workflow,
     positive,
+    save_results,
 )
 from core.cli.status import ExitStatus, UsageProblem
 from core.kit.fill import FillOptions, FillPlan, TakenCheck, canvas_taken
 from core.kit.logins import DEFAULT_LOGIN_PATTERN, LOGIN_PATTERNS, LoginStyle, pattern_problem
 from core.kit.passwords import MAX_DIGITS, MAX_WORDS, PasswordStyle, password_style_problem
 from core.model import MIN_PASSWORD_LENGTH, CancelToken, Progress, Role, Table
-from core.workbook import WorkbookError, check_save_target
 from core.workflow import Workflow
 
 log = logging.getLogger("core.cli")
@@ -97,11 +98,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     min_length = conn.min_password_length if conn else args.min_password_length
     options = fill_options(args, min_length or MIN_PASSWORD_LENGTH)
     workflow = open_workflow(args.workbook, args.sheet, journal=None)
-    if args.output:
-        try:
-            check_save_target(workflow.doc, args.output)
-        except WorkbookError as exc:
-            raise UsageProblem(f"--output: {exc.message}") from None
+    check_output(workflow, args.output)
     cancel = CancelToken()
     try:
         if conn is None:
@@ -119,7 +116,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         print("Stopped; nothing was changed.", file=err)
         return ExitStatus.INTERRUPTED
     print_plan(workflow.table, plan, out)
-    if (plan.cells or args.output) and not _save(workflow, args.output, err):
+    if (plan.cells or args.output) and not save_results(workflow, args.output, err):
         print(plan.summary(), file=out)
         return ExitStatus.NOT_SAVED
     print(plan.summary(), file=out)
@@ -165,17 +162,3 @@ def print_plan(table: Table, plan: FillPlan, out: TextIO) -> None:
         if row in plan.skipped:
             words.append(f"no login: {plan.skipped[row]}")
         print(f"{where}: {', '.join(words)}", file=out)
-
-
-def _save(workflow: Workflow, output: str | None, err: TextIO) -> bool:
-    """Save in place or to ``output``; False (with what to do) when it could not be."""
-    try:
-        saved = workflow.save(output)
-    except WorkbookError as exc:
-        print(f"{exc.message} Nothing was changed; run the command again.", file=err)
-        return False
-    except OSError as exc:
-        print(f"Could not save: {describe_error(exc)} Nothing was changed.", file=err)
-        return False
-    print(f"Saved {saved}.", file=err)
-    return True

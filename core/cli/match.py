@@ -12,12 +12,18 @@ import argparse
 from typing import TextIO
 
 from core.canvas.errors import CanvasError
-from core.cli.common import connect, connection_from, ctrl_c_cancels, open_workflow
+from core.cli.common import (
+    check_output,
+    connect,
+    connection_from,
+    ctrl_c_cancels,
+    open_workflow,
+    save_results,
+)
 from core.cli.roster import StopCommand, add_course_arguments, canvas_reads, progress_printer
 from core.cli.status import ExitStatus, UsageProblem
 from core.model import NAME_ROLES, CancelToken, Role
 from core.roster.match import match_edits, match_students
-from core.workbook import WorkbookError, check_save_target
 from core.workflow import Workflow
 
 
@@ -42,26 +48,7 @@ def _check_workbook(workflow: Workflow, args: argparse.Namespace) -> None:
         raise UsageProblem(
             "The workbook has no Class column: name the Canvas classes to look in with --course ID."
         )
-    if args.output:
-        try:
-            check_save_target(workflow.doc, args.output)
-        except WorkbookError as exc:
-            raise UsageProblem(f"--output: {exc.message}") from None
-
-
-def _save(workflow: Workflow, output: str | None, err: TextIO) -> bool:
-    try:
-        saved = workflow.save(output)
-    except (WorkbookError, OSError) as exc:
-        reason = exc.message if isinstance(exc, WorkbookError) else str(exc)
-        print(
-            f"The workbook could not be saved: {reason} Nothing was changed in Canvas; run "
-            "the same command again once the file can be saved.",
-            file=err,
-        )
-        return False
-    print(f"Saved {saved}.", file=err)
-    return True
+    check_output(workflow, args.output)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
@@ -98,7 +85,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         table.set_cell(row, column, value)
     for match in matches:
         print(f"row {table.rows[match.row].sheet_row}: {match.message}", file=out)
-    if not _save(workflow, args.output, err):
+    if not save_results(workflow, args.output, err):
         return ExitStatus.NOT_SAVED
     found = sum(1 for m in matches if m.canvas_user_id)
     several = sum(1 for m in matches if not m.canvas_user_id and len(m.candidates) > 1)

@@ -15,6 +15,7 @@ from core.canvas.errors import CanvasError
 from core.cli.common import (
     ProgressLine,
     add_connection_arguments,
+    check_output,
     connect,
     connection_from,
     ctrl_c_cancels,
@@ -30,7 +31,6 @@ from core.journal import Journal
 from core.model import CancelToken, RunMethod, Status
 from core.run.engine import RunOptions
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, PatternError, check_pattern
-from core.workbook import WorkbookError, check_save_target
 from core.workflow import RunOutcome, RunRequest
 
 log = logging.getLogger("core.cli")
@@ -76,11 +76,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     request = run_request(args)
     with Journal() as journal:
         workflow = open_workflow(args.workbook, args.sheet, journal)
-        if args.output and not args.dry_run:
-            try:
-                check_save_target(workflow.doc, args.output)
-            except WorkbookError as exc:
-                raise UsageProblem(f"--output: {exc.message}") from None
+        if not args.dry_run:
+            check_output(workflow, args.output)
         restored = workflow.restore()
         if restored:
             print(
