@@ -79,21 +79,59 @@ OUTPUT_ROLES: tuple[Role, ...] = (
     Role.PROCESSED_AT,
 )
 
-#: Header synonyms from the workbook contract (compared through :func:`header_key`).
+#: Header synonyms (compared through :func:`header_key`): the workbook contract's, and
+#: what teachers write in header cells. A header that could as well mean another role
+#: ("Login", "ID") is not here: :mod:`core.workbook.headers` asks about those, and lets
+#: a few loose words ("Room", "Pass", "Username") give way to a plainer header.
 HEADER_SYNONYMS: dict[Role, tuple[str, ...]] = {
-    Role.CANVAS_USER_ID: ("Canvas User ID", "canvas_user_id"),
-    Role.SIS_USER_ID: ("SIS User ID", "sis_user_id", "SIS ID", "Student ID", "Student Number"),
-    Role.CURRENT_LOGIN: ("Current Login", "existing login", "existing_login_id"),
+    Role.CANVAS_USER_ID: ("Canvas User ID", "canvas_user_id", "Canvas ID"),
+    Role.SIS_USER_ID: (
+        "SIS User ID",
+        "sis_user_id",
+        "SIS ID",
+        "Student ID",
+        "Student Number",
+        "Student #",
+        "Student No",
+        "Student Num",
+        "Student ID Number",
+        "ID Number",
+        "Pupil ID",
+        "Pupil Number",
+        "Pupil No",
+        "Pupil #",
+    ),
+    Role.CURRENT_LOGIN: (
+        "Current Login",
+        "existing login",
+        "existing_login_id",
+        "Current Login ID",
+        "Current Login Name",
+        "Current Username",
+        "Existing Username",
+        "Old Login",
+    ),
     Role.NEW_LOGIN: (
         "New Login",
         "new_login",
         "New Username",
         "New Login ID",
+        "New Login Name",
         "Second Login",
+        "Second Username",
         "login_id",
         "unique_id",
+        "Username",
     ),
-    Role.PASSWORD: ("Password", "New Password"),
+    Role.PASSWORD: (
+        "Password",
+        "New Password",
+        "Pwd",
+        "New Pwd",
+        "Passwd",
+        "Temporary Password",
+        "Pass",
+    ),
     Role.LOGIN_SIS_ID: ("Login SIS ID",),
     Role.INTEGRATION_ID: ("Integration ID",),
     Role.PROVIDER: ("Authentication Provider", "auth provider", "authentication_provider_id"),
@@ -102,11 +140,30 @@ HEADER_SYNONYMS: dict[Role, tuple[str, ...]] = {
     Role.MESSAGE: ("Message",),
     Role.CANVAS_LOGIN_ID: ("Canvas Login ID",),
     Role.PROCESSED_AT: ("Processed At",),
-    Role.FIRST_NAME: ("First Name", "First", "Given Name"),
+    Role.FIRST_NAME: ("First Name", "First", "Given Name", "Forename", "Forenames"),
     Role.LAST_NAME: ("Last Name", "Last", "Surname", "Family Name"),
-    Role.FULL_NAME: ("Name", "Student Name", "Student"),
-    Role.CLASS: ("Class", "Homeroom", "Room", "Section", "Course"),
-    Role.TEACHER: ("Teacher",),
+    Role.FULL_NAME: (
+        "Name",
+        "Student Name",
+        "Student",
+        "Full Name",
+        "Pupil",
+        "Pupil Name",
+        "Child",
+        "Child Name",
+    ),
+    Role.CLASS: (
+        "Class",
+        "Homeroom",
+        "Class Name",
+        "Form Group",
+        "Tutor Group",
+        "Room",
+        "Section",
+        "Course",
+        "Form",
+    ),
+    Role.TEACHER: ("Teacher", "Class Teacher", "Homeroom Teacher", "Form Teacher", "Teacher Name"),
 }
 
 
@@ -158,7 +215,9 @@ class Status(enum.StrEnum):
     ALREADY_DELETED = "Already deleted"
     FAILED = "Failed"
     INVALID = "Invalid"
+    #: Only a check (Check with Canvas, a dry run) writes these two; neither is done.
     READY = "Ready"
+    WOULD_FAIL = "Would fail"
 
 
 DONE_STATUSES: frozenset[Status] = frozenset(
@@ -172,8 +231,21 @@ DONE_STATUSES: frozenset[Status] = frozenset(
 )
 
 
-def is_done_status(text: str | None) -> bool:
-    return (text or "").strip() in {s.value for s in DONE_STATUSES}
+#: The outcomes that finish a row of each action. A Create row that says Deleted had its
+#: login taken back by an undo: it is not done, so running again creates it again.
+_DONE_FOR_ACTION: dict[Action, frozenset[str]] = {
+    Action.CREATE: frozenset({Status.CREATED.value, Status.ALREADY_EXISTS.value}),
+    Action.UPDATE: frozenset({Status.UPDATED.value}),
+    Action.DELETE: frozenset({Status.DELETED.value, Status.ALREADY_DELETED.value}),
+}
+
+
+def is_done_status(text: str | None, action: Action | None = None) -> bool:
+    """Whether a Status word finishes a row (of ``action``, when known)."""
+    word = (text or "").strip()
+    if action is not None:
+        return word in _DONE_FOR_ACTION[action]
+    return word in {s.value for s in DONE_STATUSES}
 
 
 def login_key(login: str | None) -> str:
@@ -243,6 +315,14 @@ class Table:
     #: Row index -> the login name the generator wrote into New Login in this session.
     #: It counts only while the cell still holds that name (see :meth:`generated_login`).
     generated_logins: dict[int, GeneratedLogin] = field(default_factory=dict)
+    #: Column indexes where the file stored an id as a number (not text) without a
+    #: number format that shows leading zeros: Excel may have dropped them.
+    number_typed_columns: set[int] = field(default_factory=set)
+    #: Rows whose Status and Message show what Check with Canvas found in this session
+    #: (Ready, Already exists, Would fail...), not what a run did: none of them is done,
+    #: and a save writes no outcome word for them. A run's result or an edit of the row
+    #: takes it out.
+    checked_rows: set[int] = field(default_factory=set)
 
     def column(self, role: Role) -> int | None:
         return self.columns.get(role)
@@ -331,7 +411,10 @@ class Table:
         return self.value(row, Role.STATUS).strip()
 
     def is_done(self, row: int) -> bool:
-        return is_done_status(self.status(row))
+        """The row's Status is an outcome of its own action that a run wrote (not a check's)."""
+        if row in self.checked_rows:
+            return False
+        return is_done_status(self.status(row), self.action(row))
 
     def student(self, row: int) -> tuple[Role, str] | None:
         """The first filled student column of the row, in contract order."""
@@ -387,6 +470,12 @@ class RowResult:
     #: A generated login that Check with Canvas found taken and numbered again: it
     #: replaces the row's New Login (see :class:`GeneratedLogin`).
     new_login: str = ""
+    #: A result of Check with Canvas (a dry run): what a run would do, not what happened.
+    #: It has no ``processed_at``, and the row stays not done.
+    from_check: bool = False
+    #: The row's SIS User ID was not found, but padded with leading zeros to the width
+    #: of the column's other ids (this text) it is a student in Canvas.
+    padded_id: str = ""
 
 
 @dataclass

@@ -2,18 +2,23 @@
 
 Each :class:`~core.model.Finding` points at one cell (the column of the role it is
 about) and says in plain words what to fix. Errors make a row ``Invalid`` (not sent);
-warnings are worth a look but the row is still sent. Rows already done are skipped.
+warnings are worth a look but the row is still sent. Rows already done are skipped, and
+so are rows that ask for nothing: blank rows, and notes such as a footer "Total
+students: 23" (:func:`is_note_row`).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from core.id_padding import lost_zeros, padding_width, width_example
 from core.model import (
     INPUT_ROLES,
     MIN_PASSWORD_LENGTH,
     NAME_ROLES,
+    OUTPUT_ROLES,
     STUDENT_ROLES,
     Action,
     Finding,
@@ -43,17 +48,61 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
 
 
+#: A count or a total ("Total students: 23", "Boys: 12"): digits with a colon or "=",
+#: or a first word "Total". No student's name looks like that.
+_NOTE_TEXT = re.compile(r"(?=.*\d).*[:=]|\s*totals?\b.*\d", re.IGNORECASE)
+
+
+def is_note_text(text: str) -> bool:
+    """True when a name cell holds a note, not a name: a footer such as "Total students: 23"."""
+    return bool(_NOTE_TEXT.match(text))
+
+
+def names_student(table: Table, row: int) -> bool:
+    """True when a name column of the row holds a name (not a note such as a total)."""
+    for role in NAME_ROLES:
+        text = table.value(row, role).strip()
+        if text and not is_note_text(text):
+            return True
+    return False
+
+
 def is_blank_row(table: Table, row: int) -> bool:
     """No input cell filled in: a spacer or a teachers'-notes row, not a request.
 
     In a class list that still lacks its student or login column (one the generator and
-    Find students in Canvas complete), a row with a student's name is a request too."""
-    roles: tuple[Role, ...] = INPUT_ROLES
+    Find students in Canvas complete), a row with a student's name is a request too; a
+    footer in the name column ("Total students: 23") is not a name (:func:`is_note_text`)."""
+    if any(table.value(row, role).strip() for role in INPUT_ROLES):
+        return False
     if table.column(Role.NEW_LOGIN) is None or not any(
         table.column(role) is not None for role in STUDENT_ROLES
     ):
-        roles = (*INPUT_ROLES, *NAME_ROLES)
-    return not any(table.value(row, role).strip() for role in roles)
+        return not names_student(table, row)
+    return True
+
+
+def is_note_row(table: Table, row: int) -> bool:
+    """Text, but no request: a footer, a note or a teacher's comment on a row of its own.
+
+    The row is blank in every role column (:func:`is_blank_row`), none of the app's input
+    cells is unreadable, and some other cell has text. A run never sends it nor gives it
+    a status; the summary counts it."""
+    if not _asks_nothing(table, row):
+        return False
+    outputs = {table.column(role) for role in OUTPUT_ROLES}
+    return any(
+        text.strip() for column, text in enumerate(table.rows[row].cells) if column not in outputs
+    )
+
+
+def _asks_nothing(table: Table, row: int) -> bool:
+    """Blank, and no cell of the app's own input columns is unreadable (a formula with no
+    saved value there makes the row a request that cannot be sent)."""
+    if not is_blank_row(table, row):
+        return False
+    inputs = {table.column(role) for role in INPUT_ROLES}
+    return not any(column in inputs for column in table.rows[row].cell_problems)
 
 
 def row_list(rows: list[int]) -> str:
@@ -165,6 +214,8 @@ class _RowChecker:
                 )
         if new.strip():
             self._login_text(row, new)
+        if action is Action.CREATE or (action is Action.UPDATE and rename_target(table, row)[1]):
+            self._login_space(row, new.strip())
         if action is Action.UPDATE:
             _, rename_to = rename_target(table, row)
             if not rename_to and not table.value(row, Role.PASSWORD):
@@ -201,6 +252,19 @@ class _RowChecker:
                 f"students can also sign in as '{stripped.lower()}'",
                 Severity.WARNING,
             )
+
+    def _login_space(self, row: int, login: str) -> None:
+        """A new login name with a space inside: Canvas takes it, a young pupil cannot
+        type it reliably (one space or two? and where?)."""
+        if len(login.split()) < 2:
+            return
+        joined = ".".join(login.split())
+        self.add(
+            row,
+            Role.NEW_LOGIN,
+            f"Login name '{login}' has a space in it: Canvas would accept it, but a young "
+            f"pupil cannot type it reliably. Use a dot instead, for example '{joined}'",
+        )
 
     def _password(self, row: int, action: Action | None) -> None:
         table = self.table
@@ -265,6 +329,44 @@ class _RowChecker:
             return kind in CANVAS_PROVIDER_WORDS
         return provider.casefold() in CANVAS_PROVIDER_WORDS
 
+    def short_sis_ids(self, rows: list[int]) -> None:
+        """Ids shorter than the column's others by the zeros those start with, and a
+        column Excel stored as numbers: both mean leading zeros may be gone. Warnings:
+        the ids are never changed here."""
+        table = self.table
+        column = table.column(Role.SIS_USER_ID)
+        if column is None:
+            return
+        asked = [row for row in rows if not table.is_done(row)]
+        width = padding_width(table)
+        short = set(lost_zeros(table))
+        example = width_example(table, width) if width is not None else ""
+        for row in asked:
+            if row in short:
+                text = table.value(row, Role.SIS_USER_ID).strip()
+                self.add(
+                    row,
+                    Role.SIS_USER_ID,
+                    f"SIS User ID '{text}' is shorter than the others in this column "
+                    f"({width} digits, like '{example}'): Excel may have dropped its leading "
+                    "zeros. Type the ids as text with their zeros, or use Check with Canvas "
+                    "to test them",
+                    Severity.WARNING,
+                )
+        if column not in table.number_typed_columns:
+            return
+        first = next((r for r in asked if table.value(r, Role.SIS_USER_ID).strip()), None)
+        if first is not None:
+            self.add(
+                first,
+                Role.SIS_USER_ID,
+                "The SIS User ID column is stored as numbers in this workbook, and Excel "
+                "drops the leading zeros of numbers (0045510 becomes 45510). If your "
+                "school's ids begin with 0, format the column as Text and type the ids "
+                "again with their zeros, or use Check with Canvas to test them",
+                Severity.WARNING,
+            )
+
     def duplicates(self, rows: list[int]) -> None:
         """The same login name (as Canvas compares names) on two rows that create logins."""
         table = self.table
@@ -313,11 +415,12 @@ def check_table(
     checker = _RowChecker(table, min_password_length, provider_types)
     considered: list[int] = []
     for row in range(len(table.rows)):
-        if is_blank_row(table, row) and not table.rows[row].cell_problems:
+        if _asks_nothing(table, row):
             continue
         considered.append(row)
         if not table.is_done(row):
             checker.check(row)
     checker.duplicates(considered)
+    checker.short_sis_ids(considered)
     checker.found.sort(key=lambda f: (f.row, f.column if f.column is not None else -1))
     return checker.found

@@ -44,6 +44,7 @@ from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
 from core.sis.method import ImportSettings, SisImport
 from core.undo import UndoLogins, UndoPlan, plan_undo
 from core.workbook import WorkbookDoc, open_workbook, save_workbook
+from core.workbook.sheet_choice import choose_student_sheet
 
 if TYPE_CHECKING:
     from core.canvas.protocol import CanvasApi
@@ -98,7 +99,12 @@ class Workflow:
         header_row: int | None = None,
         mapping: dict[Role, int] | None = None,
     ) -> Workflow:
-        """Read the sheet (raises :class:`~core.workbook.WorkbookError` or OSError)."""
+        """Read the sheet (raises :class:`~core.workbook.WorkbookError` or OSError).
+
+        Without ``sheet``, the one that looks most like a list of students, never a
+        "Read me" sheet merely because it comes first (:func:`choose_student_sheet`)."""
+        if sheet is None:
+            sheet = choose_student_sheet(path).sheet
         return cls(open_workbook(path, sheet, header_row=header_row, mapping=mapping), journal)
 
     @property

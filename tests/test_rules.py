@@ -279,3 +279,86 @@ def test_a_formula_without_saved_value_matters_only_in_the_apps_own_columns():
     plan = build_plan(table, findings)
     assert [op.row for op in plan.operations] == [0]
     assert plan.invalid[0].message == no_value  # one sentence, no ".;" joins
+
+
+# ---------------------------------------------------------------- issue 12: teachers' sheets
+
+
+def test_a_login_name_with_a_space_inside_is_an_error_for_a_new_name():
+    table = make_table(
+        [
+            ok_row(**{"New Login": "ava k"}),
+            ok_row(**{"SIS User ID": "2", "New Login": "liam  o", "Action": "Add"}),
+            # removing or resetting a login Canvas already has: its name is not ours to judge
+            ok_row(
+                **{"SIS User ID": "3", "New Login": "zoe d", "Action": "Delete", "Password": ""}
+            ),
+            ok_row(**{"SIS User ID": "4", "New Login": "mia s", "Action": "Reset"}),
+            # a rename to a name with a space is a new name
+            ok_row(
+                **{
+                    "SIS User ID": "5",
+                    "Current Login": "jose.a",
+                    "New Login": "jose a",
+                    "Action": "Update",
+                }
+            ),
+        ]
+    )
+    spaced = {f.row: f for f in check_table(table) if "space in it" in f.message}
+    assert sorted(spaced) == [0, 1, 4]
+    assert all(f.severity is Severity.ERROR for f in spaced.values())
+    assert all(f.column == table.column(Role.NEW_LOGIN) for f in spaced.values())
+    assert spaced[0].message == (
+        "Login name 'ava k' has a space in it: Canvas would accept it, but a young pupil "
+        "cannot type it reliably. Use a dot instead, for example 'ava.k'"
+    )
+    assert "'liam.o'" in spaced[1].message
+
+
+def test_notes_and_footers_are_not_requests():
+    from core.rules import is_blank_row, is_note_row, is_note_text
+
+    headers = ["First Name", "Last Name", "Class", "Notes"]
+    table = make_table(
+        [
+            {"First Name": "Zoë", "Last Name": "Dubois", "Class": "K"},
+            {"First Name": "Total students: 23"},  # a footer in the name column
+            {"Notes": "Mrs. Smith: bring PE kit on Friday"},  # a teacher's comment only
+            {"Class": "Room 4"},  # a class but no name
+            {},  # a spacer
+            {"First Name": "Ava"},  # a name only: a request (the generator completes it)
+        ],
+        headers,
+    )
+    assert [is_blank_row(table, row) for row in range(6)] == [
+        False,
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert [is_note_row(table, row) for row in range(6)] == [
+        False,
+        True,
+        True,
+        True,
+        False,  # nothing at all: blank, not a note
+        False,
+    ]
+    findings = check_table(table)
+    assert {f.row for f in findings} <= {0, 5}
+    for text in ("Total students: 23", "Total: 23", "TOTAL 23", "Boys = 12", "Count: 4"):
+        assert is_note_text(text), text
+    for text in ("Zoë", "O'Brien, Liam", "Total", "Mary-Jane", "Ava K."):
+        assert not is_note_text(text), text
+
+
+def test_a_note_row_in_a_full_sheet_with_a_broken_teachers_cell_is_still_no_request():
+    table = make_table([ok_row(), {"Name": "Total students: 1"}])
+    table.rows[1].cell_problems[HEADERS.index("Name")] = "This cell shows the error #REF!"
+    from core.rules import is_note_row
+
+    assert is_note_row(table, 1)
+    assert check_table(table) == []

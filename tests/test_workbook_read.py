@@ -102,15 +102,15 @@ def test_detect_columns_ignores_case_spaces_and_punctuation():
 
 
 def test_header_not_found_names_seen_and_expected_headers(tmp_path):
-    book = simple_book([["Ava", "x"]], headers=["Pupil", "Student Code", "Login"])
+    book = simple_book([["Ava", "x"]], headers=["Kid", "Student Code", "Sign-on"])
     with pytest.raises(HeaderNotFoundError) as caught:
         open_workbook(save(book, tmp_path / "nohead.xlsx"))
     error = caught.value
-    assert error.seen == ["Pupil", "Student Code", "Login"]
+    assert error.seen == ["Kid", "Student Code", "Sign-on"]
     assert error.row == 1
     assert len(error.missing) == 2
     assert "SIS User ID" in error.missing[0] and "New Login" in error.missing[1]
-    assert "Pupil, Student Code, Login" in error.message
+    assert "Kid, Student Code, Sign-on" in error.message
     assert "New Login" in error.message and "Traceback" not in error.message
 
 
@@ -118,11 +118,11 @@ def test_header_not_found_picks_the_most_promising_row(tmp_path):
     book = Workbook()
     ws = book.active
     ws.append(["Class list"])
-    ws.append(["Pupil", "SIS ID", "Login name"])
+    ws.append(["Kid", "SIS ID", "Sign-on"])
     with pytest.raises(HeaderNotFoundError) as caught:
         open_workbook(save(book, tmp_path / "half.xlsx"))
     assert caught.value.row == 2
-    assert caught.value.seen == ["Pupil", "SIS ID", "Login name"]
+    assert caught.value.seen == ["Kid", "SIS ID", "Sign-on"]
     assert caught.value.missing == [caught.value.missing[0]]
     assert "login column" in caught.value.missing[0]
 
@@ -452,3 +452,52 @@ def test_template_workbook_has_the_headers_and_no_rows():
     assert doc.table.headers[: len(TEMPLATE_HEADERS)] == list(TEMPLATE_HEADERS)
     assert doc.table.rows == []
     assert "How to fill this in" in doc.sheets
+
+
+# ---------------------------------------------------------------- teachers' rows (issue 12)
+
+
+def test_a_footer_a_note_and_a_comment_are_read_as_rows_that_ask_nothing(tmp_path):
+    from core.rules import check_table, is_note_row
+
+    book = simple_book(
+        [
+            ["Ava Kowalski", "Ms. Patel", "0045510", "ava.k", "sunny-apple-7", ""],
+            [],
+            ["Total students: 1"],  # a footer in the Name column
+            ["", "Total students: 23"],  # a footer in the teachers' column
+            ["", "", "", "", "", "", "Remember: PE on Friday"],  # a comment beyond the headers
+        ]
+    )
+    table = open_workbook(save(book, tmp_path / "footer.xlsx")).table
+    assert [row.sheet_row for row in table.rows] == [2, 4, 5, 6]
+    assert [is_note_row(table, row) for row in range(4)] == [False, True, True, True]
+    assert check_table(table) == []
+
+
+def test_a_names_only_list_with_a_footer_in_the_name_column(tmp_path):
+    from core.rules import is_blank_row, is_note_row
+
+    book = Workbook()
+    ws = book.active
+    ws.append(["Pupil Name", "Class"])
+    ws.append(["Zoë Dubois", "K"])
+    ws.append(["Total students: 1", ""])
+    table = open_workbook(save(book, tmp_path / "names.xlsx")).table
+    assert table.column(Role.FULL_NAME) == 0
+    assert not is_blank_row(table, 0)
+    assert is_blank_row(table, 1) and is_note_row(table, 1)
+
+
+def test_a_mapping_keeps_the_name_and_class_columns_found_by_header(tmp_path):
+    book = Workbook()
+    ws = book.active
+    ws.append(["Pupil", "Form", "Code", "Sign-on", "Teacher"])
+    ws.append(["Ava Kowalski", "2B", "0045510", "ava.k", "Ms. Patel"])
+    path = save(book, tmp_path / "mapped.xlsx")
+    table = open_workbook(path, mapping={Role.SIS_USER_ID: 2, Role.NEW_LOGIN: 3}).table
+    assert table.value(0, Role.FULL_NAME) == "Ava Kowalski"
+    assert table.value(0, Role.CLASS) == "2B"
+    # a role mapped to -1 is left out on purpose, even when its header says it
+    table = open_workbook(path, mapping={Role.NEW_LOGIN: 3, Role.TEACHER: -1}).table
+    assert table.column(Role.TEACHER) is None and table.column(Role.FULL_NAME) == 0

@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 
 from core.canvas.errors import CanvasConfigError, CanvasError
 from core.canvas.transport import is_loopback_host
-from core.cli.common import add_connection_arguments, connect, connection_from, open_workflow
+from core.cli.common import (
+    add_connection_arguments,
+    add_workbook_options,
+    connect,
+    connection_from,
+    open_workflow,
+)
 from core.cli.status import ExitStatus, UsageProblem
 from core.journal import Journal
 from core.kit.cards import (
@@ -41,7 +47,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     cards = commands.add_parser("cards", help="make a PDF of login cards to hand out")
     cards.add_argument("workbook", metavar="WORKBOOK")
     cards.add_argument("--output", required=True, metavar="PATH", help="e.g. cards.pdf")
-    cards.add_argument("--sheet", metavar="NAME")
+    add_workbook_options(cards)
     cards.add_argument(
         "--class-column",
         metavar="NAME",
@@ -129,7 +135,7 @@ def _arrow(out: TextIO) -> str:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     with Journal() as journal:
-        workflow = open_workflow(args.workbook, args.sheet, journal)
+        workflow = open_workflow(args.workbook, args.sheet, journal, columns=args.columns, err=err)
         workflow.restore()  # results a run could not save into the workbook (it was open)
         journal_url = _journal_url(journal, workflow.key)
     table = workflow.table

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from core.cli.common import finding_line, open_workflow, positive
+from core.cli.common import add_workbook_options, finding_line, open_workflow, positive
 from core.cli.status import ExitStatus
 from core.model import MIN_PASSWORD_LENGTH, Severity
 
@@ -13,7 +13,7 @@ from core.model import MIN_PASSWORD_LENGTH, Severity
 def add_parser(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser("check", help="check a workbook offline; writes nothing")
     check.add_argument("workbook", metavar="WORKBOOK")
-    check.add_argument("--sheet", metavar="NAME")
+    add_workbook_options(check)
     check.add_argument(
         "--min-password-length",
         type=positive,
@@ -24,7 +24,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
-    workflow = open_workflow(args.workbook, args.sheet, journal=None)
+    workflow = open_workflow(args.workbook, args.sheet, None, columns=args.columns, err=err)
     table = workflow.table
     findings = workflow.check(min_password_length=args.min_password_length or MIN_PASSWORD_LENGTH)
     for finding in findings:

@@ -1,5 +1,8 @@
 """What the commands share: opening the workbook, the connection, progress, Ctrl+C, words.
 
+Every command that reads a workbook opens it with :func:`open_workflow` (the sheet, the
+columns, ``--columns``: :mod:`core.cli.columns`).
+
 It never asks a question and never prints a token or a password. Progress goes to
 stderr as one updating line when stderr is a terminal.
 """
@@ -11,6 +14,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from core import mappings
 from core.canvas.client import CanvasClient
 from core.canvas.errors import (
     AccountChoiceNeeded,
@@ -27,6 +32,13 @@ from core.canvas.errors import (
     describe_error,
 )
 from core.canvas.transport import normalise_base_url
+from core.cli.columns import (
+    choose_columns_hint,
+    columns_mapping,
+    doc_unclear,
+    parse_columns,
+    unclear_columns_message,
+)
 from core.cli.status import ExitStatus, UsageProblem
 from core.credentials import get_token
 from core.journal import Journal
@@ -37,6 +49,7 @@ from core.model import (
     CancelToken,
     Finding,
     Progress,
+    Role,
     Severity,
     Status,
     Table,
@@ -44,7 +57,14 @@ from core.model import (
 from core.profiles import Profile, ProfileStore
 from core.run.engine import CanvasUnavailable, RunSummary
 from core.run.pacing import read_with_retries
-from core.workbook import WorkbookError, WorkbookLockedError, check_save_target
+from core.workbook import (
+    HeaderNotFoundError,
+    WorkbookError,
+    WorkbookLockedError,
+    check_save_target,
+    preview_rows,
+)
+from core.workbook.sheet_choice import choose_student_sheet
 from core.workflow import RunOutcome, Workflow
 
 log = logging.getLogger("core.cli")
@@ -85,17 +105,88 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
 # --- the workbook -------------------------------------------------------------------------
 
 
-def open_workflow(path_text: str, sheet: str | None, journal: Journal | None) -> Workflow:
-    """The workbook named on the command line; UsageProblem (exit 2) when unreadable."""
+def add_workbook_options(parser: argparse.ArgumentParser) -> None:
+    """``--sheet`` and ``--columns``, for every command that reads a workbook."""
+    parser.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the sheet to read (default: the one that looks like a list of students)",
+    )
+    parser.add_argument(
+        "--columns",
+        metavar='"ROLE=Header,..."',
+        help="which header holds a role when the headers do not say it plainly, e.g. "
+        '"New Login=Username,Password=Pwd" (roles: ' + ", ".join(r.value for r in Role) + ")",
+    )
+
+
+def open_workflow(
+    path_text: str,
+    sheet: str | None,
+    journal: Journal | None,
+    *,
+    columns: str | None = None,
+    err: TextIO | None = None,
+) -> Workflow:
+    """The workbook named on the command line; UsageProblem (exit 2) when unreadable.
+
+    Without ``sheet`` it reads the sheet that looks like a list of students and says on
+    ``err`` which one when there are several. ``columns`` is ``--columns`` (see
+    :mod:`core.cli.columns`); without it, headers that are not clear are settled by the
+    choice the app remembered for the same headers, or the command stops with advice.
+    """
     path = Path(path_text).expanduser()
     if not path.exists():
         raise UsageProblem(f"There is no file '{path_text}'.")
+    chosen = parse_columns(columns) if columns else None
     try:
-        return Workflow.open(path, sheet, journal=journal)
+        if sheet is None:
+            sheet = _proposed_sheet(path, err if err is not None else sys.stderr)
+        if chosen is not None:
+            header_row, mapping = columns_mapping(preview_rows(path, sheet), chosen, sheet or "")
+            return Workflow.open(
+                path, sheet, journal=journal, header_row=header_row, mapping=mapping
+            )
+        return _open_by_headers(path, sheet, journal)
     except WorkbookError as exc:
         raise UsageProblem(exc.message) from None
     except OSError as exc:
         raise UsageProblem(f"Could not read '{path.name}': {exc.strerror or exc}") from None
+
+
+def _proposed_sheet(path: Path, err: TextIO) -> str | None:
+    choice = choose_student_sheet(path)
+    if len(choice.sheets) > 1:
+        line = f"Using sheet '{choice.sheet}' (the workbook also has: {', '.join(choice.others)})."
+        if choice.offer:
+            line += " Give --sheet NAME to read another."
+        print(line, file=err)
+    return choice.sheet
+
+
+def _open_by_headers(path: Path, sheet: str | None, journal: Journal | None) -> Workflow:
+    """Columns by their headers; when unclear, as the app remembered them, else advice."""
+    try:
+        workflow = Workflow.open(path, sheet, journal=journal)
+    except HeaderNotFoundError as exc:
+        top = preview_rows(path, sheet) if exc.row else []
+        headers = top[exc.row - 1] if 0 < exc.row <= len(top) else []
+        remembered = mappings.recall(headers) if headers else None
+        if remembered is None:
+            raise UsageProblem(f"{exc.message} {choose_columns_hint(exc.row)}") from None
+        return Workflow.open(path, sheet, journal=journal, header_row=exc.row, mapping=remembered)
+    doc = workflow.doc
+    unclear = doc_unclear(doc)
+    if not unclear:
+        return workflow
+    remembered = mappings.recall(doc.table.headers[: doc.table.appended_from])
+    if remembered is None:
+        raise UsageProblem(
+            unclear_columns_message(doc.sheet, doc.table.headers, unclear, doc.header_doubts)
+        )
+    return Workflow.open(
+        path, sheet, journal=journal, header_row=doc.table.header_row, mapping=remembered
+    )
 
 
 def _column_name(table: Table, finding: Finding) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from core.cli.common import open_workflow, positive
+from core.cli.common import add_workbook_options, open_workflow, positive
 from core.cli.status import ExitStatus, UsageProblem
 from core.model import MIN_PASSWORD_LENGTH
 from core.sis.export import (
@@ -26,7 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     export_sis.add_argument("workbook", metavar="WORKBOOK")
     export_sis.add_argument("--output", required=True, metavar="PATH", help="e.g. logins.csv")
-    export_sis.add_argument("--sheet", metavar="NAME")
+    add_workbook_options(export_sis)
     export_sis.add_argument("--login-sis-pattern", metavar="PATTERN")
     export_sis.add_argument("--min-password-length", type=positive, default=None, metavar="N")
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         pattern = check_pattern(args.login_sis_pattern or DEFAULT_LOGIN_SIS_PATTERN)
     except PatternError as exc:
         raise UsageProblem(str(exc)) from None
-    table = open_workflow(args.workbook, args.sheet, journal=None).table
+    table = open_workflow(args.workbook, args.sheet, None, columns=args.columns, err=err).table
     try:
         result = export_logins_csv(
             table,

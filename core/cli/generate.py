@@ -18,6 +18,7 @@ from typing import TextIO
 from core.canvas.errors import CanvasError
 from core.cli.common import (
     add_connection_arguments,
+    add_workbook_options,
     check_output,
     connect,
     connection_from,
@@ -41,7 +42,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "generate", help="fill empty New Login and Password cells for young children"
     )
     generate.add_argument("workbook", metavar="WORKBOOK")
-    generate.add_argument("--sheet", metavar="NAME")
+    add_workbook_options(generate)
     generate.add_argument(
         "--logins",
         metavar="PATTERN",
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     conn = connection_from(args) if args.url or args.profile else None
     min_length = conn.min_password_length if conn else args.min_password_length
     options = fill_options(args, min_length or MIN_PASSWORD_LENGTH)
-    workflow = open_workflow(args.workbook, args.sheet, journal=None)
+    workflow = open_workflow(args.workbook, args.sheet, None, columns=args.columns, err=err)
     check_output(workflow, args.output)
     cancel = CancelToken()
     try:

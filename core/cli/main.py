@@ -2,16 +2,20 @@
 
 Exit codes are :class:`~core.cli.status.ExitStatus` (design.md, "The command line").
 An unexpected error never shows a stack trace: one plain line, and the log has the rest.
+Output piped into a reader that stops early (``| head``) ends quietly: the command goes on
+to its end (a run still saves its results) and only the lines nobody reads are dropped.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import Any, TextIO, cast
 
 import core
 from core.canvas.errors import describe_error
@@ -22,6 +26,8 @@ from core.logs import TOKEN_ENV, log_file_path, setup_logging
 log = logging.getLogger("core.cli")
 
 Command = Callable[[argparse.Namespace, TextIO, TextIO], ExitStatus]
+#: What a shell reports for a program that a broken pipe stopped (128 + SIGPIPE).
+STOPPED_BY_BROKEN_PIPE = 141
 
 #: Each command's module, in the order ``--help`` lists them.
 _COMMANDS = {
@@ -64,6 +70,47 @@ class _DiagnoseAction(argparse.Action):
         parser.exit(0)
 
 
+class QuietWhenUnread:
+    """A stream that stops writing, without a word, once its reader has gone.
+
+    ``canvas-logins-cli check big.xlsx | head -1``: ``head`` exits after one line and
+    the next write fails with BrokenPipeError. From then on the text goes nowhere (the
+    stream's file is pointed at the null device, so Python's flush at exit is quiet too),
+    and the command finishes its work and exits with its own status."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.unread = False
+
+    def write(self, text: str) -> int:
+        if not self.unread:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self.stop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.unread:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self.stop()
+
+    def stop(self) -> None:
+        """Nobody reads any more: send what is left (and Python's last flush) nowhere."""
+        self.unread = True
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, self._stream.fileno())
+            finally:
+                os.close(null)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -85,12 +132,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help / --version (0) or bad usage (2)
         return exc.code if isinstance(exc.code, int) else ExitStatus.USAGE
-    out, err = sys.stdout, sys.stderr
+    quiet_out, err = QuietWhenUnread(sys.stdout), sys.stderr
+    out = cast(TextIO, quiet_out)
     with contextlib.suppress(OSError):  # no log folder: run anyway
         setup_logging()
     command: Command = _COMMANDS[args.command].run
     try:
-        return command(args, out, err)
+        status = command(args, out, err)
+        out.flush()
+        return status
+    except BrokenPipeError:  # written to the real stdout past the wrapper: stopped there
+        quiet_out.stop()
+        return STOPPED_BY_BROKEN_PIPE
     except UsageProblem as exc:
         print(f"{PROG}: {exc}", file=err)
         return ExitStatus.USAGE

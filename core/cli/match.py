@@ -13,6 +13,7 @@ from typing import TextIO
 
 from core.canvas.errors import CanvasError
 from core.cli.common import (
+    add_workbook_options,
     check_output,
     connect,
     connection_from,
@@ -33,7 +34,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     match.add_argument("workbook", metavar="WORKBOOK")
     add_course_arguments(match)
-    match.add_argument("--sheet", metavar="NAME")
+    add_workbook_options(match)
     match.add_argument("--output", metavar="PATH", help="save to this file instead")
 
 
@@ -53,7 +54,7 @@ def _check_workbook(workflow: Workflow, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     conn = connection_from(args)
-    workflow = open_workflow(args.workbook, args.sheet, journal=None)
+    workflow = open_workflow(args.workbook, args.sheet, None, columns=args.columns, err=err)
     _check_workbook(workflow, args)
     try:
         connected = connect(conn)

@@ -32,7 +32,6 @@ from core.kit.passwords import PasswordStyle, make_password, password_style_prob
 from core.model import (
     INPUT_ROLES,
     MIN_PASSWORD_LENGTH,
-    NAME_ROLES,
     Action,
     CancelToken,
     GeneratedLogin,
@@ -42,7 +41,7 @@ from core.model import (
     Table,
     login_key,
 )
-from core.rules import CANVAS_PROVIDER_WORDS, rename_target, row_list
+from core.rules import CANVAS_PROVIDER_WORDS, names_student, rename_target, row_list
 from core.run.pacing import read_with_retries
 
 if TYPE_CHECKING:
@@ -163,7 +162,8 @@ def canvas_taken(client: CanvasApi, *, cancel: CancelToken | None = None) -> Tak
 
 
 def _is_blank(table: Table, row: int) -> bool:
-    return not any(table.value(row, role).strip() for role in (*INPUT_ROLES, *NAME_ROLES))
+    filled = any(table.value(row, role).strip() for role in INPUT_ROLES)
+    return not filled and not names_student(table, row)
 
 
 def _canvas_sign_in(provider: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.model import Role, Table
+from core.rules import names_student
 
 __all__ = ["StudentName", "split_full_name", "student_name"]
 
@@ -46,8 +47,10 @@ def student_name(table: Table, row: int) -> StudentName | None:
     """The row's student name; None when the row has none.
 
     The ``First Name``/``Last Name`` columns win when either holds text; otherwise the
-    ``Name`` column is read.
+    ``Name`` column is read. A note in a name column ("Total students: 23") is no name.
     """
+    if not names_student(table, row):
+        return None
     first = _tidy(table.value(row, Role.FIRST_NAME))
     last = _tidy(table.value(row, Role.LAST_NAME))
     if first or last:

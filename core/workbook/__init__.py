@@ -17,13 +17,8 @@ from core.workbook.doc import (
     is_locked,
     lock_files,
 )
-from core.workbook.read import (
-    NO_CACHED_VALUE,
-    detect_columns,
-    open_workbook,
-    preview_rows,
-    sheet_names,
-)
+from core.workbook.headers import detect_columns
+from core.workbook.read import NO_CACHED_VALUE, open_workbook, preview_rows, sheet_names
 from core.workbook.text import cell_text
 from core.workbook.write import check_save_target, save_workbook
 

@@ -25,7 +25,7 @@ class WorkbookError(Exception):
 
 
 class HeaderNotFoundError(WorkbookError):
-    """No row in the top 10 holds both a student column and a login column."""
+    """No row in the top 10 holds a student and a login column (or the students' names)."""
 
     def __init__(self, message: str, seen: list[str], missing: list[str], row: int = 0) -> None:
         super().__init__(message)
@@ -70,9 +70,15 @@ class WorkbookDoc:
     sheet: str
     sheets: list[str]  # the visible sheets, in order
     table: Table
-    #: Roles claimed by more than one column: role -> every column index claiming it.
-    #: The first column is the one used; the GUI can point the others out.
+    #: Roles not certain from the headers: role -> every column index claiming it (the
+    #: first is the one used), or the one column of a doubtful header ("Login": New Login
+    #: or Current Login?) proposed for the role. The app asks; the command line wants
+    #: ``--columns``.
     ambiguous: dict[Role, list[int]] = field(default_factory=dict)
+    #: Column index -> why its header was not taken at its word, in plain words
+    #: ("'Login' could be the login to create (New Login) or a login the student already
+    #: has (Current Login)").
+    header_doubts: dict[int, str] = field(default_factory=dict)
     #: The openpyxl workbook (xlsx / xlsm).
     book: Any = field(default=None, repr=False)
     #: The raw records and dialect (csv).

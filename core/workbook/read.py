@@ -18,24 +18,20 @@ import openpyxl
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.datetime import from_excel
 
-from core.model import (
-    DESCRIBING_ROLES,
-    NAME_ROLES,
-    OUTPUT_ROLES,
-    STUDENT_ROLES,
-    Role,
-    Row,
-    Table,
-    role_for_header,
-)
+from core.model import DESCRIBING_ROLES, OUTPUT_ROLES, Role, Row, Table
 from core.workbook.csv_io import read_csv
 from core.workbook.doc import HeaderNotFoundError, WorkbookDoc, WorkbookError, kind_for
 from core.workbook.formulas import CachedValues, read_cached_values
-from core.workbook.text import cell_text
+from core.workbook.headers import (
+    HEADER_SCAN_ROWS,
+    HeaderReading,
+    find_header_row,
+    header_error,
+    missing_columns,
+    read_headers,
+)
+from core.workbook.text import cell_text, zero_pad_width
 
-HEADER_SCAN_ROWS = 10
-STUDENT_COLUMN_WORDS = "a student column (Canvas User ID, SIS User ID or Current Login)"
-LOGIN_COLUMN_WORDS = "a login column (New Login, New Username, Second Login or login_id)"
 NO_CACHED_VALUE = (
     "This cell holds a formula with no saved value: open and save the file in Excel first."
 )
@@ -44,83 +40,7 @@ _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
-# ---------------------------------------------------------------- columns and header
-
-
-def _claims(header_cells: Iterable[str]) -> tuple[dict[Role, int], dict[Role, list[int]]]:
-    """Roles found in a header row (first column wins) and roles claimed twice or more."""
-    claims: dict[Role, list[int]] = {}
-    for index, text in enumerate(header_cells):
-        role = role_for_header(text)
-        if role is not None:
-            claims.setdefault(role, []).append(index)
-    columns = {role: indexes[0] for role, indexes in claims.items()}
-    ambiguous = {role: indexes for role, indexes in claims.items() if len(indexes) > 1}
-    return columns, ambiguous
-
-
-def detect_columns(header_cells: list[str]) -> dict[Role, int]:
-    """The role of each header cell by the contract's synonyms (first column per role)."""
-    return _claims(header_cells)[0]
-
-
-def _missing(columns: dict[Role, int]) -> list[str]:
-    """What the header row lacks. Name columns stand in for both: a class list of names
-    is a workbook the generator fills with logins and the matcher with student ids."""
-    if any(role in columns for role in NAME_ROLES):
-        return []
-    missing = []
-    if not any(role in columns for role in STUDENT_ROLES):
-        missing.append(STUDENT_COLUMN_WORDS)
-    if Role.NEW_LOGIN not in columns:
-        missing.append(LOGIN_COLUMN_WORDS)
-    return missing
-
-
-def _header_error(
-    sheet: str, row: int, cells: list[str], missing: list[str]
-) -> HeaderNotFoundError:
-    seen = [text.strip() for text in cells if text.strip()]
-    if not seen and row:
-        return HeaderNotFoundError(
-            f"Row {row} of sheet '{sheet}' is empty, so it cannot be the header row. "
-            "Choose the row that holds the column names.",
-            seen=[],
-            missing=missing,
-            row=row,
-        )
-    if not seen:
-        return HeaderNotFoundError(
-            f"The sheet '{sheet}' has no headers in its top {HEADER_SCAN_ROWS} rows. "
-            "Check that you chose the right sheet, or choose the columns yourself.",
-            seen=[],
-            missing=missing,
-            row=0,
-        )
-    return HeaderNotFoundError(
-        f"Could not find the header row in sheet '{sheet}'. The most likely header row is "
-        f"row {row}, with: {', '.join(seen)}. It needs {' and '.join(missing)}. Rename those "
-        "headers in the workbook, or choose the columns yourself.",
-        seen=seen,
-        missing=missing,
-        row=row,
-    )
-
-
-def find_header_row(top: list[list[str]], sheet: str) -> int:
-    """The 1-based header row among ``top`` (the sheet's first rows, as text)."""
-    best: tuple[tuple[int, int, int], int, list[str], list[str]] | None = None
-    for row, cells in enumerate(top[:HEADER_SCAN_ROWS], start=1):
-        columns, _ = _claims(cells)
-        missing = _missing(columns)
-        if not missing:
-            return row
-        score = (2 - len(missing), len(columns), sum(1 for text in cells if text.strip()))
-        if best is None or score > best[0]:
-            best = (score, row, cells, missing)
-    if best is None:
-        raise _header_error(sheet, 0, [], _missing({}))
-    raise _header_error(sheet, best[1], best[2], best[3])
+# ---------------------------------------------------------------- the table
 
 
 def build_table(
@@ -131,8 +51,15 @@ def build_table(
     header_row: int | None,
     mapping: dict[Role, int] | None,
     merged: Iterable[tuple[int, int, int, int]] = (),
-) -> tuple[Table, dict[Role, list[int]]]:
-    """The table of a sheet given as ``grid[row][column] -> text`` (1-based, sparse)."""
+    numbers: Iterable[tuple[int, int]] = (),
+) -> tuple[Table, HeaderReading]:
+    """The table of a sheet given as ``grid[row][column] -> text`` (1-based, sparse).
+
+    ``numbers`` are the (row, column) cells the file stored as numbers that show no
+    leading zeros; the columns they fall in become ``Table.number_typed_columns``.
+    With a ``mapping`` (staff chose the columns) the roles it leaves out are still found
+    by header: the output columns, and the name, class and teacher columns (a role
+    mapped to -1 is left out on purpose)."""
     if header_row is None:
         top = [_row_list(grid.get(row, {})) for row in range(1, HEADER_SCAN_ROWS + 1)]
         try:
@@ -143,10 +70,10 @@ def build_table(
             header_row = 1
     header_cells = grid.get(header_row, {})
     if mapping is None:
-        columns, ambiguous = _claims(_row_list(header_cells))
-        missing = _missing(columns)
+        reading = read_headers(_row_list(header_cells))
+        missing = missing_columns(reading.columns)
         if missing:
-            raise _header_error(sheet, header_row, _row_list(header_cells), missing)
+            raise header_error(sheet, header_row, _row_list(header_cells), missing)
 
     width = max(header_cells, default=0)
     body: list[tuple[int, dict[int, str]]] = []
@@ -159,16 +86,8 @@ def build_table(
     if mapping is not None:
         width = max(width, *(index + 1 for index in mapping.values()), 0)
     headers = [header_cells.get(column, "").strip() for column in range(1, width + 1)]
-
     if mapping is not None:
-        columns = {role: index for role, index in mapping.items() if index >= 0}
-        found, found_twice = _claims(headers)
-        ambiguous = {}
-        for role in OUTPUT_ROLES:
-            if role not in columns and role in found and found[role] not in columns.values():
-                columns[role] = found[role]
-                if role in found_twice:
-                    ambiguous[role] = found_twice[role]
+        reading = _mapped_reading(headers, mapping)
 
     problems_by_row: dict[int, dict[int, str]] = {}
     for (problem_row, column), message in problems.items():
@@ -181,15 +100,35 @@ def build_table(
         rows.append(Row(row_number, _row_list(cells, width), problems_by_row.get(row_number, {})))
     _fill_merged(rows, index_of_sheet_row, grid, problems, merged, header_row, width)
 
+    columns = reading.columns
     role_columns = {index for role, index in columns.items() if role not in DESCRIBING_ROLES}
     for row in rows:
         for column in role_columns:
             row.cells[column] = row.cells[column].strip()
 
     table = Table(sheet=sheet, headers=headers, header_row=header_row, columns=columns, rows=rows)
+    table.number_typed_columns = {
+        column - 1 for row, column in numbers if row > header_row and column <= width
+    }
     for role in OUTPUT_ROLES:
         table.ensure_column(role)
-    return table, ambiguous
+    return table, reading
+
+
+def _mapped_reading(headers: list[str], mapping: dict[Role, int]) -> HeaderReading:
+    """The columns staff chose, plus the output and describing roles found by header in
+    the columns they left alone. Only those found twice are ambiguous."""
+    columns = {role: index for role, index in mapping.items() if index >= 0}
+    found = read_headers(headers)
+    reading = HeaderReading(columns)
+    for role in (*OUTPUT_ROLES, *DESCRIBING_ROLES):
+        column = found.columns.get(role)
+        if role in mapping or column is None or column in columns.values():
+            continue
+        columns[role] = column
+        if role in found.ambiguous and len(found.ambiguous[role]) > 1:
+            reading.ambiguous[role] = found.ambiguous[role]
+    return reading
 
 
 def _row_list(cells: dict[int, str], width: int | None = None) -> list[str]:
@@ -375,14 +314,15 @@ def _open_csv(path: Path, header_row: int | None, mapping: dict[Role, int] | Non
         for number, record in enumerate(source.records, start=1)
     }
     grid = {number: cells for number, cells in grid.items() if cells}
-    table, ambiguous = build_table(path.stem, grid, {}, header_row=header_row, mapping=mapping)
+    table, reading = build_table(path.stem, grid, {}, header_row=header_row, mapping=mapping)
     return WorkbookDoc(
         path=path,
         kind="csv",
         sheet=path.stem,
         sheets=[path.stem],
         table=table,
-        ambiguous=ambiguous,
+        ambiguous=reading.ambiguous,
+        header_doubts=reading.doubts,
         csv_source=source,
         original_cells=[list(row.cells) for row in table.rows],
     )
@@ -404,12 +344,18 @@ def _open_excel(
     formulas = {title: coords for title, coords in formulas.items() if coords}
     cache = _cached_values(path, list(formulas)) if formulas else {}
 
-    grid, problems = _sheet_text(ws, cache.get(ws.title, {}))
+    grid, problems, numbers = _sheet_text(ws, cache.get(ws.title, {}))
     merged = [
         (rng.min_row, rng.min_col, rng.max_row, rng.max_col) for rng in ws.merged_cells.ranges
     ]
-    table, ambiguous = build_table(
-        ws.title, grid, problems, header_row=header_row, mapping=mapping, merged=merged
+    table, reading = build_table(
+        ws.title,
+        grid,
+        problems,
+        header_row=header_row,
+        mapping=mapping,
+        merged=merged,
+        numbers=numbers,
     )
     return WorkbookDoc(
         path=path,
@@ -417,7 +363,8 @@ def _open_excel(
         sheet=ws.title,
         sheets=visible_sheets(book),
         table=table,
-        ambiguous=ambiguous,
+        ambiguous=reading.ambiguous,
+        header_doubts=reading.doubts,
         book=book,
         original_cells=[list(row.cells) for row in table.rows],
         formula_cache=cache,
@@ -426,10 +373,13 @@ def _open_excel(
 
 def _sheet_text(
     ws: Any, cache: CachedValues
-) -> tuple[dict[int, dict[int, str]], dict[tuple[int, int], str]]:
-    """Every non-empty cell of the sheet as text, and the cells that have a problem."""
+) -> tuple[dict[int, dict[int, str]], dict[tuple[int, int], str], set[tuple[int, int]]]:
+    """Every non-empty cell of the sheet as text, the cells that have a problem, and the
+    cells stored as numbers whose format shows no leading zeros (an id typed into Excel
+    as 0045510 is kept as the number 45510)."""
     grid: dict[int, dict[int, str]] = {}
     problems: dict[tuple[int, int], str] = {}
+    numbers: set[tuple[int, int]] = set()
     # ws._cells holds only the cells stored in the file; iter_rows would create the
     # missing ones (and write them back on save).
     for coord, cell in ws._cells.items():
@@ -453,10 +403,12 @@ def _sheet_text(
             text = str(value)
         elif isinstance(value, int | float) and not isinstance(value, bool):
             text = cell_text(value, cell.number_format)
+            if not zero_pad_width(cell.number_format):
+                numbers.add(coord)
         else:
             text = cell_text(value)
         grid.setdefault(coord[0], {})[coord[1]] = text
-    return grid, problems
+    return grid, problems, numbers
 
 
 def _cached_values(path: Path, titles: list[str]) -> dict[str, CachedValues]:

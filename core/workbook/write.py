@@ -3,6 +3,12 @@
 Everything else (styles, widths, validation lists, conditional formats, other sheets,
 defined names, formulas and their saved values, macros) stays as it was. The save is
 atomic: a temporary file in the same folder replaces the original only once complete.
+
+What a cell gets is :func:`file_text`: the table's text, except that a row showing what
+Check with Canvas found gets no outcome word a run did not produce (its "Already
+exists" is saved as "Ready", with the check's message). In .xlsx/.xlsm files
+``Processed At`` is an Excel date-time (local time) and ``Canvas Login ID`` a number;
+both read back as the same text. A CSV keeps the text.
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
-from core.model import OUTPUT_ROLES, Role, Table
+from core.model import DONE_STATUSES, OUTPUT_ROLES, Role, Status, Table
 from core.workbook.csv_io import render_csv
 from core.workbook.doc import (
     WorkbookDoc,
@@ -45,6 +52,13 @@ _OUTPUT_WIDTHS: dict[str, float] = {
     Role.PROCESSED_AT.value: 22,
 }
 _LOCKED_ERRNOS = {1, 11, 13, 16, 26}  # EPERM, EAGAIN, EACCES, EBUSY, ETXTBSY
+#: Excel's number format for a Processed At cell (reads back as the text the app shows).
+PROCESSED_AT_NUMBER_FORMAT = "yyyy-mm-dd hh:mm:ss"
+#: A whole number Excel shows in full (General shows 1.23457E+13 for long ids).
+LOGIN_ID_NUMBER_FORMAT = "0"
+#: Digits Excel keeps exactly in a number.
+_EXCEL_DIGITS = 15
+_DONE_WORDS = frozenset(status.value for status in DONE_STATUSES)
 
 
 def check_save_target(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
@@ -80,8 +94,25 @@ def save_workbook(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
     doc.path = target
     written = _appended_width(doc.table)
     doc.table.appended_from = None if written >= len(doc.table.headers) else written
-    doc.original_cells = [list(row.cells) for row in doc.table.rows]
+    table = doc.table
+    doc.original_cells = [
+        [file_text(table, index, column) for column in range(len(row.cells))]
+        for index, row in enumerate(table.rows)
+    ]
     return target
+
+
+def file_text(table: Table, row: int, column: int) -> str:
+    """The text a cell is saved with: the table's, but a checked row (``checked_rows``)
+    whose Status is an outcome word (a check's "Already exists") is saved as Ready."""
+    text = table.rows[row].cells[column]
+    if (
+        row in table.checked_rows
+        and column == table.column(Role.STATUS)
+        and text.strip() in _DONE_WORDS
+    ):
+        return Status.READY.value
+    return text
 
 
 def _appended_width(table: Table) -> int:
@@ -113,7 +144,8 @@ def _cells_to_write(doc: WorkbookDoc) -> dict[int, list[int]]:
             column
             for column in sorted(columns)
             if column < len(row.cells)
-            and row.cells[column] != (original[column] if column < len(original) else "")
+            and file_text(table, row_index, column)
+            != (original[column] if column < len(original) else "")
         ]
         if changed:
             changes[row_index] = changed
@@ -148,7 +180,7 @@ def _save_csv(doc: WorkbookDoc, target: Path) -> None:
         row = table.rows[row_index]
         record = padded(row.sheet_row - 1)
         for column in columns:
-            record[column] = row.cells[column]
+            record[column] = file_text(table, row_index, column)
     updated = dataclasses.replace(source, records=records)
     data, encoding, parts = render_csv(updated, changed)
     atomic_write(target, data)
@@ -168,10 +200,18 @@ def _excel_bytes(doc: WorkbookDoc) -> bytes:
     if table.appended_from is not None and table.header_row and written > table.appended_from:
         _append_headers(ws, table.header_row, table.appended_from, table.headers[:written])
         _widen_filter(ws, table.header_row, table.appended_from, written)
+    typed = {
+        table.columns[role]: role
+        for role in (Role.PROCESSED_AT, Role.CANVAS_LOGIN_ID)
+        if role in table.columns
+    }
     for row_index, columns in _cells_to_write(doc).items():
         row = table.rows[row_index]
         for column in columns:
-            write_text(ws, row.sheet_row, column + 1, row.cells[column])
+            text = file_text(table, row_index, column)
+            role = typed.get(column)
+            if role is None or not _write_typed(ws, row.sheet_row, column + 1, text, role):
+                write_text(ws, row.sheet_row, column + 1, text)
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -184,15 +224,47 @@ def _excel_bytes(doc: WorkbookDoc) -> bytes:
 
 def write_text(ws: Any, row: int, column: int, text: str) -> None:
     """Store ``text`` as text (never as a formula, even when it starts with ``=``)."""
-    if isinstance(ws._cells.get((row, column)), MergedCell):
-        _unmerge_at(ws, row, column)
-    cell = ws.cell(row=row, column=column)
+    cell = _plain_cell(ws, row, column)
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if not text:
         cell.value = None
         return
     cell.value = text
     cell.data_type = "s"
+
+
+def _write_typed(ws: Any, row: int, column: int, text: str, role: Role) -> bool:
+    """Processed At as an Excel date-time, Canvas Login ID as a number; False (nothing
+    written) when the text is not one, so it is stored as text."""
+    value: dt.datetime | int
+    if role is Role.PROCESSED_AT:
+        try:
+            value = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            return False
+        if value.tzinfo is not None:
+            value = value.astimezone().replace(tzinfo=None)
+        number_format = PROCESSED_AT_NUMBER_FORMAT
+    else:
+        digits = text.strip()
+        if not (digits.isdigit() and digits.isascii()) or digits.startswith("0"):
+            return False
+        if len(digits) > _EXCEL_DIGITS:
+            return False
+        value, number_format = int(digits), LOGIN_ID_NUMBER_FORMAT
+    cell = _plain_cell(ws, row, column)
+    keep_format = role is Role.PROCESSED_AT and is_date_format(cell.number_format)
+    cell.value = value  # openpyxl gives a date-time its own format: ours replaces it
+    if not keep_format:
+        cell.number_format = number_format
+    return True
+
+
+def _plain_cell(ws: Any, row: int, column: int) -> Any:
+    """The cell at (row, column), split out of a merged range first."""
+    if isinstance(ws._cells.get((row, column)), MergedCell):
+        _unmerge_at(ws, row, column)
+    return ws.cell(row=row, column=column)
 
 
 def _unmerge_at(ws: Any, row: int, column: int) -> None:
