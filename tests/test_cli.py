@@ -49,6 +49,11 @@ DEMO_EXPECTED = [
 GENERATED = {0: "ava.k", 1: "liam.o", 2: "zoe.d", 18: "ava.k2"}
 #: Rows a run of the generated demo sends: the Created ones, Henry's delete, Isla's reset.
 READY_AFTER_GENERATE = 13
+#: The last line of a dry run of the generated demo (Yuki would fail, Chloé has hers).
+DRY_RUN_LINE = (
+    f"Dry run: {READY_AFTER_GENERATE} rows ready, 1 would fail, 1 already exists; "
+    "nothing was changed."
+)
 
 
 @pytest.fixture
@@ -190,8 +195,14 @@ def test_dry_run_writes_nothing(capsys, demo, sandbox, token_env):
     before = demo.read_bytes()
     code, out, _ = call(capsys, "run", demo, "--url", sandbox.url, "--dry-run")
     assert code == 1
-    assert f"Dry run: {READY_AFTER_GENERATE} row(s) ready" in out
-    assert SUMMARY.match(out.splitlines()[-1])
+    lines = out.splitlines()
+    assert lines[-1] == DRY_RUN_LINE
+    yuki = open_workbook(demo).table.rows[13].sheet_row
+    assert (
+        f"row {yuki}: Would fail: Login name 'yuki.t' already belongs to another person in "
+        "Canvas." in lines
+    )
+    assert not any(": Failed:" in line for line in lines)
     assert demo.read_bytes() == before
     assert sandbox.stats.total_writes == 0
     with Journal() as journal:
@@ -297,7 +308,7 @@ def test_profile_supplies_url_and_token(capsys, demo, sandbox, monkeypatch):
     finally:
         credentials.delete_token("Practice")
     assert code == 1
-    assert f"Dry run: {READY_AFTER_GENERATE} row(s) ready" in out
+    assert out.splitlines()[-1] == DRY_RUN_LINE
     code, _, err = call(capsys, "run", demo, "--profile", "Nobody")
     assert code == 2 and "no saved profile" in err
 
@@ -345,3 +356,121 @@ def test_an_unusable_output_is_refused_before_anything_is_sent(capsys, demo, san
         assert code == 2
         assert "--output" in err
     assert sandbox.stats.total_writes == 0
+
+
+def test_ids_without_their_zeros_name_the_fix_in_a_dry_run_and_a_run(
+    capsys, tmp_path, sandbox, token_env
+):
+    path = tmp_path / "numbers.xlsx"
+    write_book(
+        path,
+        [
+            ("Ava", "Kowalski", "", "", 45510, "ava.k", "sunny-apple-7", "", ""),
+            ("Zoë", "Dubois", "", "", "0045512", "zoe.d", "blue-kite-12", "", ""),
+        ],
+    )
+    fix = (
+        "row 2: {}: No student with SIS User ID '45510'. '0045510' is a student in Canvas: "
+        "Excel probably dropped the id's leading zeros. Add them to the ids in this column "
+        "(in the app: Check with Canvas offers Add the zeros)."
+    )
+    code, out, _ = call(capsys, "run", path, "--url", sandbox.url, "--dry-run")
+    assert code == 1
+    assert out.splitlines() == [
+        fix.format("Would fail"),
+        "Dry run: 1 row ready, 1 would fail, 0 already exist; nothing was changed.",
+    ]
+    code, out, _ = call(capsys, "run", path, "--url", sandbox.url)
+    assert code == 1
+    assert fix.format("Failed") in out.splitlines()
+    assert out.splitlines()[-1].startswith("created 1, already existed 0, ")
+    assert statuses(path) == ["Failed", "Created"]
+    assert sandbox.state.find_login("ava.k") is None
+
+
+def test_a_footer_row_is_skipped_and_the_run_says_so(capsys, tmp_path, sandbox, token_env):
+    path = tmp_path / "footer.xlsx"
+    footer = ("", "", "", "", "", "", "", "", "Total students: 2")
+    write_book(path, [DEMO_ROWS[4], DEMO_ROWS[5], footer])
+    code, out, _ = call(capsys, "run", path, "--url", sandbox.url, "--dry-run")
+    assert code == 0
+    assert out.splitlines() == [
+        "1 row that names no student was skipped.",
+        "Dry run: 2 rows ready, 0 would fail, 0 already exist; nothing was changed.",
+    ]
+    code, out, _ = call(capsys, "run", path, "--url", sandbox.url)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[-2] == "1 row that names no student was skipped."
+    assert SUMMARY.match(lines[-1]) and lines[-1].startswith("created 2,")
+    table = open_workbook(path).table
+    assert [table.status(row) for row in range(len(table.rows))] == ["Created", "Created", ""]
+    assert table.value(2, Role.PROCESSED_AT) == ""
+
+
+# --- teachers' workbooks: the sheet, their headers, a pipe that closes (issue 12) -----------
+
+
+def teachers_book(path) -> None:
+    """A "Read me" first, then the class with Username/Pwd headers and a footer, then Lists."""
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    book["Read me"].append(["How to fill this in: one row per pupil, ids with their zeros."])
+    students = book.create_sheet("Class 2B")
+    students.append(["Class list 2B"])
+    students.append(["Pupil Name", "Student #", "Username", "Pwd", "Notes"])
+    students.append(["Ava Kowalski", "0045510", "ava.k", "sunny-apple-7", ""])
+    students.append(["Liam O'Brien", "0045511", "liam.o", "green-frog-42", "new"])
+    students.append(["Total students: 2", "", "", "", ""])
+    book.create_sheet("Lists").append(["Teacher", "Room"])
+    book.save(path)
+
+
+def test_the_student_sheet_is_used_and_named_and_teachers_headers_run(
+    capsys, tmp_path, sandbox, token_env
+):
+    path = tmp_path / "teacher.xlsx"
+    teachers_book(path)
+    code, out, err = call(capsys, "check", path)
+    assert (code, out) == (0, ""), err
+    assert err.splitlines()[0] == "Using sheet 'Class 2B' (the workbook also has: Read me, Lists)."
+
+    code, out, err = call(capsys, "run", path, "--url", sandbox.url)
+    assert code == 0, out + err
+    assert "Using sheet 'Class 2B'" in err
+    assert out.splitlines()[-1].startswith("created 2, ")
+    table = open_workbook(path, "Class 2B").table
+    assert [table.status(row) for row in range(len(table.rows))] == ["Created", "Created", ""]
+    for login, canvas_id in (("ava.k", 101), ("liam.o", 102)):
+        made = sandbox.state.find_login(login)
+        assert made is not None and made["user_id"] == canvas_id
+
+    code, _, err = call(capsys, "check", path, "--sheet", "Class 2B")
+    assert code == 0 and "Using sheet" not in err
+
+
+def test_output_piped_into_head_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "big.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["SIS User ID", "New Login", "Password"])
+    for n in range(3000):  # a finding per row: far more than a pipe holds
+        sheet.append([f"S{n:06d}", f"kid{n}", "short"])
+    book.save(path)
+    command = f"'{sys.executable}' -m core.cli check '{path}' | head -1"
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {command}"],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.startswith("row 2, Password: Password is shorter than 8 characters")
+    assert len(done.stdout.splitlines()) == 1
+    assert "BrokenPipeError" not in done.stderr and "Traceback" not in done.stderr
+    assert "Exception ignored" not in done.stderr
+    assert done.returncode == 1  # check's own status: rows have problems

@@ -104,17 +104,21 @@ def test_dry_run_only_reads(sandbox):
     assert statuses(table) == [
         "Ready",
         "Already exists",
-        "Failed",
+        "Would fail",
         "Ready",
         "Ready",
         "Already deleted",
         "Invalid",
-        "Failed",
+        "Would fail",
         "Ready",
         "Ready",
     ]
     assert "already belongs to another person" in table.value(2, Role.MESSAGE)
     assert table.value(0, Role.MESSAGE) == "Would create login 'ava.k'"
+    # A check processes nothing: no Processed At, and no row counts as done.
+    assert not any(table.value(row, Role.PROCESSED_AT) for row in range(len(table.rows)))
+    assert table.checked_rows == set(range(len(table.rows)))
+    assert not any(table.is_done(row) for row in range(len(table.rows)))
 
 
 def test_a_second_run_sends_no_write(sandbox):

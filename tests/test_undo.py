@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import openpyxl
 import pytest
 from table_support import table_from_dicts
 
@@ -119,7 +120,6 @@ def test_undo_after_a_rerun_that_created_nothing_still_means_the_run_that_create
     assert plan.count == 2 and plan.run.id == journal.runs("k")[0].id
     assert summary.count(Status.DELETED) == 2
     # After the undo, an older run is never reached back into.
-    first_run(table, sb, journal)
     again, _ = undo(table, sb, journal)
     assert again.count == 0 and "already been undone" in again.reason
 
@@ -264,3 +264,31 @@ def test_cli_undo_asks_on_a_terminal(sb, tmp_path, monkeypatch, capsys):
     key = workbook_key_for(workbook)
     with Journal() as default_journal:
         assert default_journal.last_run(key).method == "undo"
+
+
+def test_cli_undo_says_how_to_create_the_logins_again_and_a_run_does(
+    sb, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("CANVAS_TOKEN", sb.token)
+    workbook = tmp_path / "students.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["SIS User ID", "New Login", "Password"])
+    book.active.append(["0045510", "ava.k", "sunny-apple-7"])
+    book.active.append(["0045511", "liam.o", "green-frog-42"])
+    book.save(workbook)
+    assert cli.main(["run", str(workbook), "--url", sb.url]) == cli.ExitStatus.OK
+    first = {sb.state.find_login(name)["id"] for name in ("ava.k", "liam.o")}
+    capsys.readouterr()
+    assert cli.main(["undo", str(workbook), "--url", sb.url, "--yes"]) == cli.ExitStatus.OK
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == (
+        "Undone: 2 logins removed. To create them again, run the workbook again: the rows "
+        "are no longer done."
+    )
+    assert sb.state.find_login("ava.k") is None
+    assert cli.main(["run", str(workbook), "--url", sb.url]) == cli.ExitStatus.OK
+    assert capsys.readouterr().out.splitlines()[-1].startswith("created 2, already existed 0, ")
+    again = {sb.state.find_login(name)["id"] for name in ("ava.k", "liam.o")}
+    assert again and not again & first
+    assert cli.main(["run", str(workbook), "--url", sb.url]) == cli.ExitStatus.OK
+    assert capsys.readouterr().out.splitlines()[-1].startswith("created 0, already existed 0, ")

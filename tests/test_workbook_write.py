@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import zipfile
@@ -15,8 +16,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.demo import DEMO_ROWS, TEMPLATE_HEADERS
-from core.model import OUTPUT_ROLES, Role
+from core.model import OUTPUT_ROLES, Role, RowResult, Status
 from core.paths import resource_path
+from core.plan import apply_results
 from core.workbook import (
     WorkbookError,
     WorkbookLockedError,
@@ -26,7 +28,8 @@ from core.workbook import (
 )
 
 HEADERS = ["Name", "Teacher", "SIS User ID", "New Login", "Password", "Action"]
-PROCESSED_AT = "2026-05-09T10:15:00+02:00"
+#: Processed At as the app shows it (local time); saved as an Excel date-time.
+PROCESSED_AT = "2026-05-09 10:15:00"
 
 
 def school_book() -> Workbook:
@@ -108,10 +111,11 @@ def test_save_keeps_everything_but_the_output_cells(tmp_path):
     assert [ws.cell(3, column).value for column in range(7, 11)] == [
         "Created",
         "Row 0 done",
-        "900",
-        PROCESSED_AT,
+        900,
+        dt.datetime(2026, 5, 9, 10, 15),
     ]
-    assert ws["J3"].data_type == "s"
+    assert ws["J3"].is_date and ws["J3"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert ws["I3"].data_type == "n" and ws["I3"].number_format == "0"
 
 
 def test_appended_headers_take_the_header_style_and_a_width(tmp_path):
@@ -467,3 +471,104 @@ def test_is_locked_knows_excel_and_libreoffice_owner_files(tmp_path):
         assert is_locked(path)
         (tmp_path / owner).unlink()
     assert not is_locked(path)
+
+
+# ---------------------------------------------------------------- typed output cells
+
+
+def test_processed_at_is_a_date_time_and_the_login_id_a_number_reading_back_the_same(
+    tmp_path,
+):
+    path = save(school_book(), tmp_path / "class.xlsx")
+    doc = open_workbook(path)
+    table = doc.table
+    stamp = "2026-05-09T10:15:00+02:00"
+    apply_results(
+        table,
+        [
+            RowResult(0, Status.CREATED, "Login 'ava.k' created.", "123456789012345", stamp),
+            RowResult(1, Status.FAILED, "Nope.", "", stamp),
+        ],
+    )
+    local = dt.datetime.fromisoformat(stamp).astimezone().replace(tzinfo=None)
+    assert table.value(0, Role.PROCESSED_AT) == local.strftime("%Y-%m-%d %H:%M:%S")
+    shown = [list(row.cells) for row in table.rows]
+    save_workbook(doc)
+
+    ws = load_workbook(path)["Class 1"]
+    login_id, processed = ws["I3"], ws["J3"]
+    assert login_id.value == 123456789012345 and login_id.number_format == "0"
+    assert processed.value == local and processed.number_format == "yyyy-mm-dd hh:mm:ss"
+    assert ws["I4"].value is None and ws["J4"].value == local
+    assert [list(row.cells) for row in open_workbook(path).table.rows] == shown
+
+
+def test_output_text_that_is_no_date_or_number_stays_text_and_a_date_format_is_kept(tmp_path):
+    path = tmp_path / "class.xlsx"
+    book = Workbook()
+    ws = book.active
+    ws.append(["SIS User ID", "New Login", "Canvas Login ID", "Processed At"])
+    ws.append(["0045510", "ava.k", None, None])
+    ws.append(["0045511", "liam.o", None, None])
+    ws.append(["0045512", "zoe.d", None, None])
+    ws["D2"].number_format = "dd/mm/yyyy hh:mm"
+    book.save(path)
+    doc = open_workbook(path)
+    table = doc.table
+    for row, (login_id, when) in enumerate(
+        [("42", "2026-11-30 09:00:00"), ("0042", "soon"), ("1234567890123456", "")]
+    ):
+        table.set_value(row, Role.CANVAS_LOGIN_ID, login_id)
+        table.set_value(row, Role.PROCESSED_AT, when)
+    save_workbook(doc)
+    ws = load_workbook(path).active
+    assert ws["C2"].value == 42 and ws["D2"].value == dt.datetime(2026, 11, 30, 9, 0)
+    assert ws["D2"].number_format == "dd/mm/yyyy hh:mm"  # the teacher's date format
+    assert (ws["C3"].value, ws["C3"].data_type) == ("0042", "s")
+    assert (ws["D3"].value, ws["D3"].data_type) == ("soon", "s")
+    assert (ws["C4"].value, ws["C4"].data_type) == ("1234567890123456", "s")
+    reread = open_workbook(path).table
+    assert [reread.value(r, Role.CANVAS_LOGIN_ID) for r in range(3)] == [
+        "42",
+        "0042",
+        "1234567890123456",
+    ]
+    assert [reread.value(r, Role.PROCESSED_AT) for r in range(3)] == [
+        "2026-11-30 09:00:00",
+        "soon",
+        "",
+    ]
+
+
+def test_a_csv_keeps_processed_at_and_the_login_id_as_text(tmp_path):
+    path = tmp_path / "pupils.csv"
+    path.write_text("SIS User ID,New Login\n0045510,ava.k\n", encoding="utf-8")
+    doc = open_workbook(path)
+    apply_results(doc.table, [RowResult(0, Status.CREATED, "Made.", "907", PROCESSED_AT)])
+    save_workbook(doc)
+    assert path.read_text(encoding="utf-8").splitlines()[1] == (
+        f"0045510,ava.k,Created,Made.,907,{PROCESSED_AT}"
+    )
+    assert open_workbook(path).table.value(0, Role.PROCESSED_AT) == PROCESSED_AT
+
+
+def test_a_checked_row_is_saved_as_ready_and_a_later_run_still_reaches_the_file(tmp_path):
+    path = tmp_path / "pupils.csv"
+    path.write_text("SIS User ID,New Login\n0045522,chloe.b\n0045523,yuki.t\n", encoding="utf-8")
+    doc = open_workbook(path)
+    checked = [
+        RowResult(0, Status.ALREADY_EXISTS, "The student already has it.", "31", from_check=True),
+        RowResult(1, Status.WOULD_FAIL, "Taken.", from_check=True),
+    ]
+    apply_results(doc.table, checked)
+    assert doc.table.status(0) == "Already exists"  # the app shows what the check found
+    save_workbook(doc)
+    assert path.read_text(encoding="utf-8").splitlines()[1:] == [
+        "0045522,chloe.b,Ready,The student already has it.",
+        "0045523,yuki.t,Would fail,Taken.",
+    ]
+    apply_results(doc.table, [RowResult(0, Status.ALREADY_EXISTS, "Has it.", "31", PROCESSED_AT)])
+    save_workbook(doc)
+    assert path.read_text(encoding="utf-8").splitlines()[1] == (
+        f"0045522,chloe.b,Already exists,Has it.,31,{PROCESSED_AT}"
+    )

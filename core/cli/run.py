@@ -2,7 +2,9 @@
 
 The steps are the workflow's (:mod:`core.workflow`): restore what an earlier run left in
 the journal, connect, check, plan, run by the chosen method, apply, save. The last line
-printed is the summary line of design.md.
+printed is the summary line of design.md; before it, a line says which rows were left
+out or skipped (notes that name no student). ``--dry-run`` is Check with Canvas: it
+prints the rows that would fail, writes nothing, and ends with how many rows are ready.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from core.canvas.errors import CanvasError
 from core.cli.common import (
     ProgressLine,
     add_connection_arguments,
+    add_workbook_options,
     check_output,
     connect,
     connection_from,
@@ -29,8 +32,9 @@ from core.cli.common import (
 from core.cli.status import ExitStatus, UsageProblem
 from core.journal import Journal
 from core.model import CancelToken, RunMethod, Status
-from core.run.engine import RunOptions
+from core.run.engine import RunOptions, RunSummary
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, PatternError, check_pattern
+from core.words import capitalised, plural, set_aside_words
 from core.workflow import RunOutcome, RunRequest
 
 log = logging.getLogger("core.cli")
@@ -40,7 +44,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="create, change or remove the logins in Canvas")
     run.add_argument("workbook", metavar="WORKBOOK")
     add_connection_arguments(run)
-    run.add_argument("--sheet", metavar="NAME")
+    add_workbook_options(run)
     run.add_argument("--dry-run", action="store_true", help="only read from Canvas")
     run.add_argument("--concurrency", type=positive, default=None, metavar="N")
     run.add_argument("--output", metavar="PATH", help="save to this file instead")
@@ -75,7 +79,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     conn = connection_from(args)
     request = run_request(args)
     with Journal() as journal:
-        workflow = open_workflow(args.workbook, args.sheet, journal)
+        workflow = open_workflow(args.workbook, args.sheet, journal, columns=args.columns, err=err)
         if not args.dry_run:
             check_output(workflow, args.output)
         restored = workflow.restore()
@@ -117,11 +121,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
             finally:
                 progress.close()
         summary = outcome.summary
-        print_problem_rows(workflow.table, summary, out, Status.FAILED, Status.INVALID)
-        if args.dry_run:
-            ready = summary.count(Status.READY)
-            print(f"Dry run: {ready} row(s) ready; nothing was changed.", file=out)
-        else:
+        problems = (Status.WOULD_FAIL if args.dry_run else Status.FAILED, Status.INVALID)
+        print_problem_rows(workflow.table, summary, out, *problems)
+        if not args.dry_run:
             changed = workflow.changes_workbook(outcome)
             workflow.apply(summary.results)
             if (changed or restored or args.output) and not save_results(
@@ -131,8 +133,24 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
                 return ExitStatus.NOT_SAVED
         report_stop(outcome, err)
         log.info("run finished: %s", summary.line())
-        print(summary.line(), file=out)
+        set_aside = set_aside_words(summary.left_out, summary.skipped_notes)
+        if set_aside:
+            print(capitalised("; ".join(set_aside)) + ".", file=out)
+        print(dry_run_line(summary) if args.dry_run else summary.line(), file=out)
         return exit_status(outcome)
+
+
+def dry_run_line(summary: RunSummary) -> str:
+    """A dry run's last line: ``Dry run: 11 rows ready, 1 would fail, 1 already exists;
+    nothing was changed.``"""
+    ready = plural(summary.count(Status.READY), "row")
+    would_fail = summary.count(Status.WOULD_FAIL)
+    existing = summary.count(Status.ALREADY_EXISTS)
+    exist = "exists" if existing == 1 else "exist"
+    return (
+        f"Dry run: {ready} ready, {would_fail} would fail, {existing} already {exist}; "
+        "nothing was changed."
+    )
 
 
 def report_stop(outcome: RunOutcome, err: TextIO) -> None:

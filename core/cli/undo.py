@@ -1,7 +1,8 @@
 """``canvas-logins-cli undo WORKBOOK --url URL [--yes]``: remove the logins the last run made.
 
 Which logins is the journal's answer (:mod:`core.undo.plan`); on a terminal it asks
-before removing anything, and without one it needs ``--yes``.
+before removing anything, and without one it needs ``--yes``. Afterwards it says how to
+create the logins again (the undone rows are no longer done: a run creates them again).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TextIO
 from core.canvas.errors import CanvasError
 from core.cli.common import (
     add_connection_arguments,
+    add_workbook_options,
     connect,
     connection_from,
     ctrl_c_cancels,
@@ -27,13 +29,14 @@ from core.cli.status import PROG, ExitStatus
 from core.journal import Journal
 from core.model import CancelToken, Status
 from core.run.engine import RunOptions, RunSummary
+from core.words import undo_sentence
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     undo = commands.add_parser("undo", help="remove the logins the last run created")
     undo.add_argument("workbook", metavar="WORKBOOK")
     add_connection_arguments(undo)
-    undo.add_argument("--sheet", metavar="NAME")
+    add_workbook_options(undo)
     undo.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
     undo.add_argument(
         "--per-login", action="store_true", help="never use Canvas's restore of a SIS import"
@@ -53,7 +56,7 @@ def _ask(question: str, err: TextIO) -> bool:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     conn = connection_from(args)
     with Journal() as journal:
-        workflow = open_workflow(args.workbook, args.sheet, journal)
+        workflow = open_workflow(args.workbook, args.sheet, journal, columns=args.columns, err=err)
         restored = workflow.restore()
         plan = workflow.plan_undo()
         if not plan.targets:
@@ -97,5 +100,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
                 return ExitStatus.NOT_SAVED
         if outcome.stopped is not None:
             print(stopped_message(outcome.stopped), file=err)
+        elif summary.results:
+            print(undo_sentence(summary), file=out)
         print(summary.line(), file=out)
         return exit_status(outcome)

@@ -3,12 +3,14 @@
 The Canvas calls of each action live in :mod:`core.run.operations`; this module feeds
 the plan's operations through the engine's paced pool and journals each answer on the
 worker thread that got it, before the result reaches anyone else. A dry run (Check with
-Canvas) only reads and writes nothing to the journal.
+Canvas) only reads and writes nothing to the journal; its results say what a run would
+do (:func:`as_check`): never Failed (Would fail instead), never a Processed At.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from core.canvas.errors import CanvasError, describe_error
@@ -31,7 +33,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ApiRows", "execute"]
+__all__ = ["ApiRows", "as_check", "execute"]
+
+
+def as_check(result: RowResult) -> RowResult:
+    """A dry run's result as Check with Canvas reports it: Failed becomes Would fail (a run
+    would fail), and there is no Processed At (nothing was processed)."""
+    status = Status.WOULD_FAIL if result.status is Status.FAILED else result.status
+    return replace(result, status=status, processed_at="", from_check=True)
 
 
 class ApiRows:
@@ -42,10 +51,12 @@ class ApiRows:
         self.total = len(plan.operations)
 
     def opening(self, session: RunSession) -> None:
-        session.report.results.extend(self.plan.invalid)  # counted, not yet reported
+        writes = not session.options.dry_run
+        invalid = self.plan.invalid if writes else [as_check(r) for r in self.plan.invalid]
+        session.report.results.extend(invalid)  # counted, not yet reported
+        session.report.set_aside(self.plan)
         if not self.plan.operations:
             return
-        writes = not session.options.dry_run
         session.open(need_account=writes)
         if writes:
             session.require(LOGINS_PERMISSION, LOGINS_REFUSAL)
@@ -64,12 +75,15 @@ class ApiRows:
         """The rows through the session's pool, into the journal run already open."""
         session.ctx.record_sent = lambda op: session.record_sent(op.identity, op.action.value)
         session.ctx.claimed_logins = set(self.plan.sheet_logins)
+        check = session.options.dry_run
 
         def one_row(op: Operation) -> RowResult | None:
             try:
                 result = OPERATIONS[op.action](session.ctx, op)
             except CanvasError as exc:
                 result = RowResult(op.row, Status.FAILED, describe_error(exc), "", now_local())
+            if result is not None and check:
+                return as_check(result)
             if result is not None:
                 if result.status is Status.FAILED:
                     log.info("row %s: %s: %s", op.sheet_row, op.action.value, result.message)
@@ -78,6 +92,8 @@ class ApiRows:
 
         def unexpected(op: Operation, exc: BaseException) -> RowResult:
             result = RowResult(op.row, Status.FAILED, describe_error(exc), "", now_local())
+            if check:
+                return as_check(result)
             session.record_result(op.identity, result, op.action.value)
             return result
 

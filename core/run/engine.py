@@ -45,6 +45,7 @@ from core.model import (
     RunMethod,
     Status,
 )
+from core.plan import Plan
 from core.run.operations import RowContext
 from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, StopRun, read_with_retries
 
@@ -105,17 +106,24 @@ class RunSummary:
     results: list[RowResult] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
+    #: Rows this session's check found would fail, left out of the run (not sent).
+    left_out: int = 0
+    #: Rows that hold text but name no student (a footer, a note): skipped.
+    skipped_notes: int = 0
 
     def count(self, status: Status) -> int:
         return self.counts.get(status, 0)
 
     def line(self) -> str:
+        """design.md's summary line (:func:`core.words.summary_sentence` for people)."""
         words = ", ".join(f"{label} {self.count(status)}" for status, label in _SUMMARY_ORDER)
         return f"{words} in {self.seconds:.1f} s"
 
     @property
     def has_problems(self) -> bool:
-        return bool(self.count(Status.FAILED) or self.count(Status.INVALID))
+        return bool(
+            self.count(Status.FAILED) or self.count(Status.INVALID) or self.count(Status.WOULD_FAIL)
+        )
 
 
 class CanvasUnavailable(CanvasError):
@@ -131,14 +139,17 @@ class CanvasUnavailable(CanvasError):
         self.summary = summary
 
 
-def summarise(results: list[RowResult], started: float, cancelled: bool) -> RunSummary:
+def summarise(report: Reporter, started: float, cancelled: bool) -> RunSummary:
     """The summary of a run (any method) that began at ``started`` (time.monotonic())."""
+    results = report.results
     counts = Counter(result.status for result in results)
     return RunSummary(
         counts=dict(counts),
         results=sorted(results, key=lambda result: result.row),
         seconds=time.monotonic() - started,
         cancelled=cancelled,
+        left_out=report.left_out,
+        skipped_notes=report.skipped_notes,
     )
 
 
@@ -175,6 +186,14 @@ class Reporter:
         self.total = total
         self.done = 0
         self.results: list[RowResult] = []
+        #: Rows the plan set aside without a result (see :meth:`set_aside`).
+        self.left_out = 0
+        self.skipped_notes = 0
+
+    def set_aside(self, plan: Plan) -> None:
+        """Count the rows ``plan`` leaves out (would fail) and skips (notes) for the summary."""
+        self.left_out = len(plan.left_out)
+        self.skipped_notes = len(plan.skipped_notes)
 
     def add(self, fresh: list[RowResult], message: str = "", done: int | None = None) -> None:
         """Results that finished: counted, and reported with the rows done so far."""
@@ -341,11 +360,11 @@ def run_strategy(
     try:
         strategy.opening(session)
     except CanvasError as exc:
-        raise CanvasUnavailable(exc, summarise(report.results, started, False)) from exc
+        raise CanvasUnavailable(exc, summarise(report, started, False)) from exc
     # The opening reads' answers show how much room the bucket has: start from there.
     session.ctx.limiter.seed(getattr(client, "last_rate", None))
     try:
         stopped = strategy.run(session)
     except StopRun as exc:
-        raise CanvasUnavailable(exc.error, summarise(report.results, started, True)) from exc
-    return summarise(report.results, started, stopped)
+        raise CanvasUnavailable(exc.error, summarise(report, started, True)) from exc
+    return summarise(report, started, stopped)

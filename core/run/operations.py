@@ -11,7 +11,11 @@ its call). The rules that keep a run safe live here:
 - update and delete only ever touch a login found among the row's student's logins,
   by its Canvas Login ID or its name, and never guess between two candidates;
 - a check (dry run) gives a generated login that someone else holds the lowest free
-  number instead; a login a teacher typed is never changed.
+  number instead; a login a teacher typed is never changed;
+- a student not found by a SIS User ID shorter than its column's other ids is looked up
+  once more with the zeros Excel dropped (a read only): when that finds the student, the
+  row fails with a message naming the fix, and nothing is written with an id the sheet
+  does not hold.
 """
 
 from __future__ import annotations
@@ -147,6 +151,33 @@ def _failed(op: Operation, message: str) -> RowResult:
     return _result(op, Status.FAILED, message.rstrip(".") + ".")
 
 
+def _not_found(ctx: RowContext, op: Operation) -> RowResult:
+    """No student is named by the row's id: say so, and name the fix when the id with the
+    leading zeros Excel dropped is a student (one read; the row is never sent with it)."""
+    words = f"No student with {op.student_words}"
+    if op.padded_user_ref:
+        try:
+            ctx.call(lambda: ctx.client.get_user(op.padded_user_ref))
+        except NotFound:
+            pass
+        else:
+            padded_id = op.padded_user_ref.partition(":")[2]
+            message = (
+                f"{words}. '{padded_id}' is a student in Canvas: Excel probably dropped the "
+                "id's leading zeros. Add them to the ids in this column (in the app: Check "
+                "with Canvas offers Add the zeros)"
+            )
+            return replace(_failed(op, message), padded_id=padded_id)
+    if op.number_typed_id:
+        return _failed(
+            op,
+            f"{words} was found in Canvas. The workbook stores this column as numbers, so "
+            "Excel may have dropped the ids' leading zeros: if your school's ids start with "
+            "0, type them in again with their zeros",
+        )
+    return _failed(op, f"{words} was found in Canvas")
+
+
 def _active(logins: list[dict]) -> list[dict]:
     return [lg for lg in logins if (lg.get("workflow_state") or "active") != "deleted"]
 
@@ -207,7 +238,7 @@ def _student_logins(ctx: RowContext, op: Operation) -> list[dict] | RowResult:
     try:
         return _active(ctx.call(lambda: ctx.client.list_logins(op.user_ref)))
     except NotFound:
-        return _failed(op, f"No student with {op.student_words} was found in Canvas")
+        return _not_found(ctx, op)
 
 
 def _holder_elsewhere(ctx: RowContext, name: str) -> bool:
@@ -324,7 +355,7 @@ def _create_not_found(ctx: RowContext, op: Operation) -> RowResult:
                 f"Canvas has no sign-in method (authentication provider) '{op.provider}' "
                 "on this account",
             )
-    return _failed(op, f"No student with {op.student_words} was found in Canvas")
+    return _not_found(ctx, op)
 
 
 def _check_create(ctx: RowContext, op: Operation) -> RowResult:

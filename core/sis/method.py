@@ -138,6 +138,7 @@ class SisImport:
 
     def opening(self, session: RunSession) -> None:
         session.report.add([*self.plan.invalid, *self.built.left_out])
+        session.report.set_aside(self.plan)
         session.open(need_account=True)
         if self.built.rows:
             session.require(IMPORT_PERMISSION, IMPORT_REFUSAL)

@@ -1,0 +1,141 @@
+"""Counts in plain words for people: a run's confirmation and its summary, singular or plural.
+
+The command line's last line keeps design.md's fixed format (``RunSummary.line``); these are
+the words dialogs and the command line's extra lines use ("1 already exists", "2 already
+exist"), so the app and the command line say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.model import Action, Status
+
+if TYPE_CHECKING:
+    from core.plan import Plan
+    from core.run.engine import RunSummary
+
+__all__ = [
+    "capitalised",
+    "confirmation_lines",
+    "confirmation_sentence",
+    "plural",
+    "set_aside_words",
+    "summary_sentence",
+    "undo_sentence",
+]
+
+#: Outcomes in the order design.md's summary line lists them: (status, one, many).
+_OUTCOME_WORDS: tuple[tuple[Status, str, str], ...] = (
+    (Status.CREATED, "created", "created"),
+    (Status.ALREADY_EXISTS, "already exists", "already exist"),
+    (Status.UPDATED, "updated", "updated"),
+    (Status.DELETED, "deleted", "deleted"),
+    (Status.ALREADY_DELETED, "already deleted", "already deleted"),
+    (Status.FAILED, "failed", "failed"),
+    (Status.INVALID, "invalid", "invalid"),
+)
+
+
+def capitalised(text: str) -> str:
+    """``text`` with its first letter upper case (the rest as it is)."""
+    return text[:1].upper() + text[1:]
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """``1 row``, ``3 rows``; ``many`` for words that do not just take an s."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _be(n: int, past: bool) -> str:
+    if past:
+        return "was" if n == 1 else "were"
+    return "is" if n == 1 else "are"
+
+
+def set_aside_words(left_out: int, skipped_notes: int, *, past: bool = True) -> list[str]:
+    """Rows a run does not take: the ones this session's check found would fail (left out)
+    and rows that name no student (skipped)."""
+    words: list[str] = []
+    if left_out:
+        words.append(
+            f"{plural(left_out, 'row')} the check found would fail {_be(left_out, past)} left out"
+        )
+    if skipped_notes:
+        names = "names" if skipped_notes == 1 else "name"
+        words.append(
+            f"{plural(skipped_notes, 'row')} that {names} no student "
+            f"{_be(skipped_notes, past)} skipped"
+        )
+    return words
+
+
+def summary_sentence(summary: RunSummary) -> str:
+    """A run's counts in words: "11 created, 1 already exists, 2 failed; 1 row the check
+    found would fail was left out; 2 rows that name no student were skipped"."""
+    counts = [
+        f"{summary.count(status)} {one if summary.count(status) == 1 else many}"
+        for status, one, many in _OUTCOME_WORDS
+        if summary.count(status)
+    ]
+    parts = [", ".join(counts) if counts else "nothing sent"]
+    parts.extend(set_aside_words(summary.left_out, summary.skipped_notes))
+    return "; ".join(parts)
+
+
+def confirmation_lines(plan: Plan) -> list[str]:
+    """What a run of ``plan`` will do, one count a line: ["Create 11 logins", "1 row the
+    check found would fail is left out", "3 rows to fix"]. Counts of nothing are left out."""
+    counts = plan.counts_by_action
+    creates = counts[Action.CREATE] - plan.checked_existing
+    lines: list[str] = []
+    if creates:
+        lines.append(f"Create {plural(creates, 'login')}")
+    if plan.checked_existing:
+        exist = "exists" if plan.checked_existing == 1 else "exist"
+        lines.append(
+            f"{plural(plan.checked_existing, 'login')} the check found already {exist} "
+            "(recorded, not made again)"
+        )
+    if counts[Action.UPDATE]:
+        lines.append(f"Change {plural(counts[Action.UPDATE], 'login')}")
+    if counts[Action.DELETE]:
+        lines.append(f"Remove {plural(counts[Action.DELETE], 'login')}")
+    lines.extend(set_aside_words(len(plan.left_out), len(plan.skipped_notes), past=False))
+    if plan.invalid:
+        lines.append(f"{plural(len(plan.invalid), 'row')} to fix")
+    return lines
+
+
+def confirmation_sentence(plan: Plan) -> str:
+    """:func:`confirmation_lines` as one sentence: "Create 11 logins; 1 row the check found
+    would fail is left out, and 3 rows to fix"."""
+    lines = confirmation_lines(plan)
+    if not lines:
+        return "Nothing to send"
+    head, rest = lines[0], [line[:1].lower() + line[1:] for line in lines[1:]]
+    if not rest:
+        return head
+    if len(rest) == 1:
+        return f"{head}; {rest[0]}"
+    return f"{head}; {', '.join(rest[:-1])}, and {rest[-1]}"
+
+
+def undo_sentence(summary: RunSummary) -> str:
+    """What an undo did, and how to create the logins again: "Undone: 11 logins removed.
+    To create them again, run the workbook again: the rows are no longer done."."""
+    removed = summary.count(Status.DELETED)
+    gone = summary.count(Status.ALREADY_DELETED)
+    failed = summary.count(Status.FAILED)
+    parts = [f"{plural(removed, 'login')} removed"]
+    if gone:
+        parts.append(f"{gone} {_be(gone, True)} already gone")
+    if failed:
+        whose = "its row says" if failed == 1 else "their rows say"
+        parts.append(f"{plural(failed, 'login')} left alone ({whose} why)")
+    text = f"Undone: {', '.join(parts)}."
+    if removed or gone:
+        them = "it" if removed + gone == 1 else "them"
+        rows = "the row is" if removed + gone == 1 else "the rows are"
+        text += f" To create {them} again, run the workbook again: {rows} no longer done."
+    return text
