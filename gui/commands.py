@@ -88,8 +88,9 @@ def paste_changes(
     """Cells a pasted block sets.
 
     ``target_rows`` are the table rows from the paste point down, in the order the grid
-    shows them (so a filtered grid pastes into the visible rows). The block is clipped
-    at the grid's edges.
+    shows them (so a filtered grid pastes into the visible rows). Columns are positions
+    as shown (``start_column`` of ``column_count``); the caller maps them to the model's.
+    The block is clipped at the grid's edges.
     """
     changes: list[tuple[int, int, str]] = []
     for offset, values in enumerate(block):

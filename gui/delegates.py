@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.model import Action, Role
-from gui.table_model import COLUMN_ROLE_ROLE
+from gui.table_model import header_role
 
 ACTION_CHOICES: tuple[str, ...] = ("", *(action.value for action in Action))
 
@@ -26,10 +26,7 @@ class GridDelegate(QStyledItemDelegate):
     """Text editor for ordinary cells; an editable drop-down for the Action column."""
 
     def _column_role(self, index: QModelIndex) -> Role | None:
-        """The column's role (through a proxy it arrives as its text, so convert back)."""
-        model = index.model()
-        value = model.headerData(index.column(), Qt.Orientation.Horizontal, COLUMN_ROLE_ROLE)
-        return Role(value) if value in Role._value2member_map_ else None
+        return header_role(index.model(), index.column())
 
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex

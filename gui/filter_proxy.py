@@ -10,7 +10,7 @@ import enum
 
 from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel
 
-from core.model import Role, Status, is_done_status
+from core.model import Role, Status
 from gui.table_model import ROW_INDEX_ROLE, LoginsTableModel
 
 
@@ -23,7 +23,7 @@ class RowFilter(enum.StrEnum):
 
 
 #: Statuses that count as a problem even when the rules found nothing.
-PROBLEM_STATUSES = frozenset({Status.FAILED.value, Status.INVALID.value})
+PROBLEM_STATUSES = frozenset({Status.FAILED.value, Status.INVALID.value, Status.WOULD_FAIL.value})
 
 
 class RowFilterProxy(QSortFilterProxyModel):
@@ -114,9 +114,9 @@ class RowFilterProxy(QSortFilterProxyModel):
         if mode is not RowFilter.ALL:
             status_col = table.columns.get(Role.STATUS)
             status = cells[status_col].strip() if status_col is not None else ""
-            if mode is RowFilter.DONE and not is_done_status(status):
+            if mode is RowFilter.DONE and not table.is_done(source_row):
                 return False
-            if mode is RowFilter.NOT_DONE and is_done_status(status):
+            if mode is RowFilter.NOT_DONE and table.is_done(source_row):
                 return False
             if mode is RowFilter.STATUS and status.casefold() != self._status.casefold():
                 return False

@@ -2,7 +2,8 @@
 the current cell, and an edit still open in a cell editor.
 
 Works on the grid's parts (the view, its filter proxy, the model and the undo stack),
-so what is pasted goes into the rows as the grid shows them (filtered or not).
+so what is pasted goes into the rows and columns as the grid shows them (filtered or
+not; name columns the grid shows first, see :mod:`gui.frozen_columns`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gui.commands import (
     paste_changes,
 )
 from gui.filter_proxy import RowFilterProxy
+from gui.frozen_columns import FrozenColumnsView
 from gui.table_model import LoginsTableModel
 
 __all__ = ["GridEdits"]
@@ -35,13 +37,19 @@ class GridEdits:
 
     def commit_pending_edit(self) -> None:
         """Finish an edit still open in a cell editor, so it is not lost."""
-        view = self.view
-        if view.state() != QAbstractItemView.State.EditingState:
-            return
-        for editor in view.viewport().findChildren(QWidget):
-            if editor.parent() is view.viewport() and editor.isVisible():
-                view.commitData(editor)
-                view.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        views = self.view.views() if isinstance(self.view, FrozenColumnsView) else [self.view]
+        for view in views:
+            if view.state() != QAbstractItemView.State.EditingState:
+                continue
+            for editor in view.viewport().findChildren(QWidget):
+                if editor.parent() is view.viewport() and editor.isVisible():
+                    view.commitData(editor)
+                    view.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    def shown_columns(self) -> list[int]:
+        """The model's columns in the order the grid shows them."""
+        header = self.view.horizontalHeader()
+        return [header.logicalIndex(position) for position in range(header.count())]
 
     def select_cell(
         self, table_row: int, column: int, *, extend_to: tuple[int, int] | None = None
@@ -70,7 +78,8 @@ class GridEdits:
         return True
 
     def selected_cells(self) -> tuple[list[int], list[int]]:
-        """Selected proxy rows and columns (sorted), or the current cell's."""
+        """Selected proxy rows (sorted) and columns (in the order shown), or the current
+        cell's."""
         selection = self.view.selectionModel()
         indexes = selection.selectedIndexes() if selection else []
         if not indexes:
@@ -79,7 +88,7 @@ class GridEdits:
                 return [], []
             indexes = [current]
         rows = sorted({i.row() for i in indexes})
-        cols = sorted({i.column() for i in indexes})
+        cols = sorted({i.column() for i in indexes}, key=self.view.horizontalHeader().visualIndex)
         return rows, cols
 
     def copy_selection(self) -> str:
@@ -118,7 +127,10 @@ class GridEdits:
         else:
             visible = range(rows[0], proxy.rowCount())
             table_rows = [proxy.table_row(r) for r in visible[: len(block)]]
-            changes = paste_changes(block, table_rows, cols[0], model.columnCount())
+            shown = self.shown_columns()
+            start = shown.index(cols[0])
+            by_position = paste_changes(block, table_rows, start, len(shown))
+            changes = [(row, shown[position], value) for row, position, value in by_position]
         if not changes:
             return 0
         self.undo_stack.push(EditCellsCommand(model, changes, f"Paste {len(changes)} cells"))
@@ -126,11 +138,15 @@ class GridEdits:
         return len(changes)
 
     def _select_block(self, row: int, col: int, height: int, width: int) -> None:
+        """Select the pasted block: ``width`` columns as shown from ``col``."""
         if height <= 1 and width <= 1:
             return
         bottom = min(row + height, self.proxy.rowCount()) - 1
-        right = min(col + width, self.proxy.columnCount()) - 1
-        selection = QItemSelection(self.proxy.index(row, col), self.proxy.index(bottom, right))
+        shown = self.shown_columns()
+        start = shown.index(col)
+        selection = QItemSelection()
+        for column in shown[start : start + width]:
+            selection.select(self.proxy.index(row, column), self.proxy.index(bottom, column))
         self.view.selectionModel().select(
             selection, QItemSelectionModel.SelectionFlag.ClearAndSelect
         )

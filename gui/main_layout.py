@@ -1,4 +1,4 @@
-"""The main window's widgets: empty page, filter bar and grid, banner, status bar.
+"""The main window's widgets: empty page, filter bar, id fix bar and grid, banner, status bar.
 
 :func:`build_main_widgets` makes them and hands them back as one :class:`MainWidgets`;
 the window wires their signals to its slots. The methods of :class:`MainWidgets` show
@@ -27,18 +27,20 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from core.model import OUTPUT_ROLES, Table
+from core.model import OUTPUT_ROLES, Role, Status, Table
 from core.paths import resource_path
 from gui import theme_colors
 from gui.delegates import install_delegates
 from gui.filter_proxy import RowFilter, RowFilterProxy
+from gui.frozen_columns import FrozenColumnsView
+from gui.id_fix import IdFixBar
 from gui.run_dialogs import RunProgressPanel
+from gui.table_model import header_role
 
 if TYPE_CHECKING:
     from core.connection import Connection
@@ -48,6 +50,12 @@ __all__ = ["ANY_STATUS", "MainWidgets", "build_main_widgets"]
 
 MAX_COLUMN_WIDTH = 280
 MIN_COLUMN_WIDTH = 64
+#: Message gets room to be read next to the frozen names at the default window size,
+#: even before the results arrive (the whole message is the cell's tooltip).
+MIN_MESSAGE_WIDTH = 260
+MAX_MESSAGE_WIDTH = 520
+#: Room beside a column's text (Qt measures the text only).
+COLUMN_PADDING = 12
 ANY_STATUS = "Any status"
 #: Page of :attr:`MainWidgets.pages` shown with no workbook open, and with one.
 EMPTY_PAGE, GRID_PAGE = 0, 1
@@ -79,7 +87,8 @@ class MainWidgets:
     status_filter: QComboBox
     count_label: QLabel
     search_box: QLineEdit
-    view: QTableView
+    id_fix_bar: IdFixBar
+    view: FrozenColumnsView
     progress_panel: RunProgressPanel
     # the status bar
     connection_label: QLabel
@@ -141,19 +150,43 @@ class MainWidgets:
             self.recent_layout.addWidget(link, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def fit_columns(self, columns: list[int] | None = None) -> None:
-        """Columns as wide as their text (sampled by Qt), within sensible bounds."""
+        """Columns as wide as their text (sampled by Qt), within sensible bounds; Status
+        fits every status word and Message is wide enough to read."""
         view = self.view
         header = view.horizontalHeader()
-        wanted = range(view.model().columnCount()) if columns is None else columns
+        model = view.model()
+        wanted = range(model.columnCount()) if columns is None else columns
         for col in wanted:
             view.resizeColumnToContents(col)
-            width = header.sectionSize(col)
-            header.resizeSection(col, max(MIN_COLUMN_WIDTH, min(MAX_COLUMN_WIDTH, width + 12)))
+            low, high = self._width_bounds(header_role(model, col))
+            width = header.sectionSize(col) + COLUMN_PADDING
+            header.resizeSection(col, max(low, min(high, width)))
+
+    def _width_bounds(self, role: Role | None) -> tuple[int, int]:
+        if role is Role.MESSAGE:
+            return MIN_MESSAGE_WIDTH, MAX_MESSAGE_WIDTH
+        if role is Role.STATUS:
+            metrics = self.view.fontMetrics()
+            words = max(metrics.horizontalAdvance(status.value) for status in Status)
+            return words + 2 * COLUMN_PADDING, MAX_COLUMN_WIDTH
+        return MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH
 
     def fit_output_columns(self, model: LoginsTableModel) -> None:
         """Fit Status, Message, ... after results arrived (they start out empty)."""
         columns = [model.column_for(role) for role in OUTPUT_ROLES]
         self.fit_columns([col for col in columns if col is not None])
+
+    def show_results_columns(self, model: LoginsTableModel) -> None:
+        """Scroll the grid right so Status and Message are in view next to the frozen
+        names: after a check or a run they are what staff read first."""
+        row = max(self.view.rowAt(0), 0)
+        for role in (Role.MESSAGE, Role.STATUS):
+            column = model.column_for(role)
+            if column is None or self.view.model() is None:
+                continue
+            index = self.view.model().index(row, column)
+            if index.isValid():
+                self.view.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
 
     def chosen_status(self, index: int) -> tuple[RowFilter, str]:
         """The filter the status drop-down's item ``index`` stands for."""
@@ -231,9 +264,14 @@ def build_main_widgets(window: QMainWindow, proxy: RowFilterProxy) -> MainWidget
     connection_label.setObjectName("ConnectionLabel")
     connection_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
     window.statusBar().addPermanentWidget(connection_label)
-    return MainWidgets(
+    widgets = MainWidgets(
         banner=banner, pages=pages, connection_label=connection_label, **empty, **grid
     )
+    # Status, Message, ... appended before a run are sized at once, not left at Qt's 100px.
+    proxy.columnsInserted.connect(
+        lambda _parent, first, last: widgets.fit_columns(list(range(first, last + 1)))
+    )
+    return widgets
 
 
 def _build_empty_page(window: QMainWindow) -> dict[str, Any]:
@@ -351,7 +389,10 @@ def _build_grid_page(window: QMainWindow, proxy: RowFilterProxy) -> dict[str, An
     bar.addWidget(search_box)
     layout.addLayout(bar)
 
-    view = QTableView(page)
+    id_fix_bar = IdFixBar(proxy.source(), page)
+    layout.addWidget(id_fix_bar)
+
+    view = FrozenColumnsView(page)
     view.setObjectName("Grid")
     view.setAccessibleName("Rows of the workbook")
     view.setModel(proxy)
@@ -378,6 +419,7 @@ def _build_grid_page(window: QMainWindow, proxy: RowFilterProxy) -> dict[str, An
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     )
     install_delegates(view)
+    view.refreeze()  # the frozen part takes the look set above
     layout.addWidget(view, 1)
 
     progress_panel = RunProgressPanel(page)
@@ -391,6 +433,7 @@ def _build_grid_page(window: QMainWindow, proxy: RowFilterProxy) -> dict[str, An
         "status_filter": status_filter,
         "count_label": count_label,
         "search_box": search_box,
+        "id_fix_bar": id_fix_bar,
         "view": view,
         "progress_panel": progress_panel,
     }

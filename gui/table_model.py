@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QFont, QUndoStack
 
 from core.edits import CellChange, apply_edits, replay
 from core.model import (
+    MIN_PASSWORD_LENGTH,
     OUTPUT_ROLES,
     Finding,
     Role,
@@ -38,10 +47,24 @@ COLUMN_ROLE_ROLE = Qt.ItemDataRole.UserRole + 5
 """headerData(horizontal): the core Role of the column, or None for teachers' columns."""
 
 PASSWORD_MASK = "\u2022" * 8
+#: A masked password shorter than the minimum shows this after the dots (never its length).
+SHORT_PASSWORD_MARK = "  \u26a0 too short"
 #: Longest a run's row updates wait before the views hear about them.
 RESULT_FLUSH_MS = 100
 
 _SEVERITY_RANK = {Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+def header_role(model: QAbstractItemModel, column: int) -> Role | None:
+    """The core Role of a grid column, asked of any model over the grid's (through a
+    proxy the role arrives as its text)."""
+    value = model.headerData(column, Qt.Orientation.Horizontal, COLUMN_ROLE_ROLE)
+    return Role(value) if value in Role._value2member_map_ else None
+
+
+def short_password_words(min_length: int) -> str:
+    """What the grid says of a password shorter than ``min_length`` (core.rules' words)."""
+    return f"Password is shorter than {min_length} characters"
 
 
 def _worse(a: Severity | None, b: Severity) -> Severity:
@@ -113,6 +136,7 @@ class LoginsTableModel(QAbstractTableModel):
         self._table: Table | None = table
         self._findings = FindingsMap()
         self._mask_passwords = True
+        self._min_password_length = MIN_PASSWORD_LENGTH
         self._read_only = False
         self._column_roles: dict[int, Role] = {}
         self.undo_stack: QUndoStack | None = None
@@ -175,13 +199,31 @@ class LoginsTableModel(QAbstractTableModel):
         if masked == self._mask_passwords:
             return
         self._mask_passwords = masked
+        self._password_column_changed()
+
+    @property
+    def min_password_length(self) -> int:
+        """The shortest password the connected Canvas takes (the rules check the same)."""
+        return self._min_password_length
+
+    @min_password_length.setter
+    def min_password_length(self, length: int) -> None:
+        if length == self._min_password_length:
+            return
+        self._min_password_length = length
+        self._password_column_changed()
+
+    def _password_column_changed(self) -> None:
         col = self.column_for(Role.PASSWORD)
         if col is not None and self.rowCount():
-            self.dataChanged.emit(
-                self.index(0, col),
-                self.index(self.rowCount() - 1, col),
-                [Qt.ItemDataRole.DisplayRole],
-            )
+            self.dataChanged.emit(self.index(0, col), self.index(self.rowCount() - 1, col))
+
+    def is_short_password(self, row: int, col: int) -> bool:
+        """A filled Password cell shorter than the minimum."""
+        if self._table is None or self._column_roles.get(col) is not Role.PASSWORD:
+            return False
+        text = self._table.rows[row].cells[col]
+        return bool(text) and len(text) < self._min_password_length
 
     @property
     def read_only(self) -> bool:
@@ -209,26 +251,22 @@ class LoginsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             text = self._table.rows[row].cells[col]
             if text and self._mask_passwords and self._column_roles.get(col) is Role.PASSWORD:
-                return PASSWORD_MASK
+                short = self.is_short_password(row, col)
+                return PASSWORD_MASK + SHORT_PASSWORD_MARK if short else PASSWORD_MASK
             return text
         if role == Qt.ItemDataRole.EditRole:
             return self._table.rows[row].cells[col]
         if role == Qt.ItemDataRole.BackgroundRole:
             severity = self._findings.severity(row, col)
+            if severity is None and self.is_short_password(row, col):
+                severity = Severity.ERROR
             if severity is not None:
                 return theme_colors.severity_tint(severity)
             if self._column_roles.get(col) is Role.STATUS:
                 return theme_colors.status_tint(self._table.rows[row].cells[col])
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = self._findings.cell_tooltip(row, col)
-            if tip:
-                return tip
-            if self._column_roles.get(col) is Role.STATUS:
-                message_col = self._table.columns.get(Role.MESSAGE)
-                if message_col is not None:
-                    return self._table.rows[row].cells[message_col] or None
-            return None
+            return self._cell_tooltip(row, col)
         if role == SEVERITY_ROLE:
             return self._findings.severity(row, col)
         if role == ROW_SEVERITY_ROLE:
@@ -238,7 +276,7 @@ class LoginsTableModel(QAbstractTableModel):
         if role == STATUS_ROLE:
             return self._table.status(row)
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
-            return self._findings.cell_tooltip(row, col)
+            return self._cell_tooltip(row, col)
         return None
 
     def headerData(
@@ -275,6 +313,24 @@ class LoginsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             return theme_colors.severity_marker(self._findings.row_severity(section))
         return None
+
+    def _cell_tooltip(self, row: int, col: int) -> str | None:
+        """The cell's findings; on Status and Message also the whole message (a long one
+        does not fit the column); on a short password, why (never the password)."""
+        table = self._table
+        assert table is not None
+        tips = [self._findings.cell_tooltip(row, col) or ""]
+        column_role = self._column_roles.get(col)
+        if column_role in (Role.STATUS, Role.MESSAGE):
+            message_col = table.columns.get(Role.MESSAGE)
+            if message_col is not None:
+                tips.append(table.rows[row].cells[message_col].strip())
+        elif self.is_short_password(row, col):
+            words = short_password_words(self._min_password_length)
+            if words not in tips[0]:
+                tips.append(words)
+        text = "\n".join(tip for tip in tips if tip)
+        return text or None
 
     def _column_tooltip(self, section: int, column_role: Role | None) -> str:
         table = self._table

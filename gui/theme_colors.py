@@ -22,6 +22,8 @@ _STATUS_RGB: dict[str, tuple[int, int, int]] = {
     Status.ALREADY_DELETED: (56, 132, 200),
     Status.READY: (120, 110, 220),
     Status.FAILED: (215, 58, 73),
+    # reddish orange: between Failed's red and Invalid's orange, and unlike both
+    Status.WOULD_FAIL: (235, 85, 15),
     Status.INVALID: (230, 140, 20),
 }
 
@@ -64,6 +66,18 @@ def severity_tint(severity: str | None) -> QColor | None:
 def severity_marker(severity: str | None) -> QColor | None:
     """A stronger colour for the row header of a row with problems."""
     return _SEVERITY_TINTS_ROW.get(severity) if severity else None
+
+
+def notice_colors() -> tuple[QColor, QColor]:
+    """(background, border) of a notice bar above the grid: a warning's colour, light
+    enough that the theme's text reads on it."""
+    rgb = _SEVERITY_RGB[Severity.WARNING]
+    return _tint(rgb, 45), _tint(rgb, 170)
+
+
+def css_rgba(color: QColor) -> str:
+    """A colour for a style sheet, with its transparency."""
+    return f"rgba({color.red()}, {color.green()}, {color.blue()}, {color.alpha()})"
 
 
 def is_dark_theme() -> bool:

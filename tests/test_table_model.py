@@ -9,6 +9,7 @@ from PySide6.QtGui import QUndoStack
 from core.demo import DEMO_ROWS, TEMPLATE_HEADERS
 from core.model import Finding, Role, Row, RowResult, Severity, Status, Table
 from core.rules import check_table
+from gui import theme_colors
 from gui.commands import (
     EditCellsCommand,
     fill_down_changes,
@@ -22,6 +23,7 @@ from gui.table_model import (
     ROW_INDEX_ROLE,
     ROW_SEVERITY_ROLE,
     SEVERITY_ROLE,
+    SHORT_PASSWORD_MARK,
     STATUS_ROLE,
     FindingsMap,
     LoginsTableModel,
@@ -99,7 +101,7 @@ def test_findings_colour_cells_and_give_tooltips(model):
     pw = col(model, Role.PASSWORD)
     model.set_findings(
         [
-            Finding(3, pw, "Password too short", Severity.ERROR, Role.PASSWORD),
+            Finding(3, pw, "Password is shorter than 8 characters", Severity.ERROR, Role.PASSWORD),
             Finding(3, pw, "Password is a common word", Severity.WARNING, Role.PASSWORD),
             Finding(5, 0, "Check the name", Severity.WARNING),
             Finding(7, None, "Row-level note", Severity.WARNING),
@@ -109,7 +111,7 @@ def test_findings_colour_cells_and_give_tooltips(model):
     assert cell.data(SEVERITY_ROLE) == Severity.ERROR
     assert cell.data(Qt.ItemDataRole.BackgroundRole) is not None
     assert cell.data(Qt.ItemDataRole.ToolTipRole) == (
-        "Password too short\nPassword is a common word"
+        "Password is shorter than 8 characters\nPassword is a common word"
     )
     assert model.index(5, 0).data(SEVERITY_ROLE) == Severity.WARNING
     assert model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
@@ -142,6 +144,97 @@ def test_status_column_coloured_and_message_as_tooltip(model):
     assert model.index(1, status).data(Qt.ItemDataRole.ToolTipRole) == "Login name taken"
     assert model.index(0, 0).data(STATUS_ROLE) == "Created"
     assert model.index(2, status).data(Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_the_whole_message_is_the_tooltip_of_status_and_message(model):
+    long = (
+        "No student with SIS User ID '45510'. '0045510' is a student in Canvas: Excel "
+        "probably dropped the leading zeros; use Add the zeros above the grid"
+    )
+    model.apply_results(
+        [
+            RowResult(1, Status.WOULD_FAIL, long, from_check=True),
+            RowResult(2, Status.CREATED, "", "501", "2026-01-01T10:00:00+00:00"),
+        ]
+    )
+    status, message = col(model, Role.STATUS), col(model, Role.MESSAGE)
+    assert model.index(1, message).data(Qt.ItemDataRole.ToolTipRole) == long
+    assert model.index(1, status).data(Qt.ItemDataRole.ToolTipRole) == long
+    assert model.index(1, message).data(Qt.ItemDataRole.AccessibleDescriptionRole) == long
+    assert model.index(2, message).data(Qt.ItemDataRole.ToolTipRole) is None  # no message
+    assert model.index(2, status).data(Qt.ItemDataRole.ToolTipRole) is None
+    # a finding on the Message cell comes first, the message after it
+    model.set_findings([Finding(1, message, "Check this row", Severity.WARNING)])
+    assert model.index(1, message).data(Qt.ItemDataRole.ToolTipRole) == f"Check this row\n{long}"
+
+
+def test_would_fail_has_its_own_reddish_orange(model):
+    model.apply_results(
+        [
+            RowResult(0, Status.WOULD_FAIL, "x", from_check=True),
+            RowResult(1, Status.FAILED, "x"),
+            RowResult(2, Status.INVALID, "x"),
+        ]
+    )
+    status = col(model, Role.STATUS)
+    would, failed, invalid = (
+        model.index(row, status).data(Qt.ItemDataRole.BackgroundRole) for row in range(3)
+    )
+    assert would is not None and would not in (failed, invalid)
+    solid = theme_colors.status_solid(Status.WOULD_FAIL)
+    assert solid is not None and solid.red() > solid.green() > solid.blue()
+    assert solid != theme_colors.status_solid(Status.FAILED)
+    assert solid != theme_colors.status_solid(Status.INVALID)
+    # in hue between Failed's red (about 355) and Invalid's orange (about 34)
+    assert 0 < solid.hsvHue() < theme_colors.status_solid(Status.INVALID).hsvHue()
+
+
+def test_a_short_password_is_marked_while_masked_without_showing_it(model):
+    pw = col(model, Role.PASSWORD)
+    noah = 3  # "cat7"
+    cell = model.index(noah, pw)
+    assert cell.data() == PASSWORD_MASK + SHORT_PASSWORD_MARK
+    assert "cat7" not in cell.data() and "4" not in cell.data()
+    assert cell.data(Qt.ItemDataRole.ToolTipRole) == "Password is shorter than 8 characters"
+    assert cell.data(Qt.ItemDataRole.BackgroundRole) == theme_colors.severity_tint(Severity.ERROR)
+    assert model.index(MIA, pw).data() == PASSWORD_MASK  # long enough: just the dots
+    assert model.index(MIA, pw).data(Qt.ItemDataRole.ToolTipRole) is None
+    # the rules say it too: said once
+    model.set_findings(check_table(model.table))
+    assert cell.data(Qt.ItemDataRole.ToolTipRole) == "Password is shorter than 8 characters"
+    # shown, the password itself is the text; the colour stays
+    model.mask_passwords = False
+    assert cell.data() == "cat7"
+    assert cell.data(Qt.ItemDataRole.BackgroundRole) is not None
+    # the connected Canvas's minimum counts
+    model.mask_passwords = True
+    changed = []
+    model.dataChanged.connect(lambda a, b, roles=(): changed.append((a.column(), b.column())))
+    model.min_password_length = 12
+    assert changed == [(pw, pw)]
+    assert model.index(MIA, pw).data() == PASSWORD_MASK + SHORT_PASSWORD_MARK
+    assert "12 characters" in model.index(MIA, pw).data(Qt.ItemDataRole.ToolTipRole)
+    model.min_password_length = 4
+    assert cell.data() == PASSWORD_MASK
+
+
+def test_a_checked_already_exists_is_not_done_in_the_filters(model):
+    proxy = RowFilterProxy()
+    proxy.setSourceModel(model)
+    model.apply_results(
+        [
+            RowResult(MIA, Status.ALREADY_EXISTS, "Canvas has it", from_check=True),
+            RowResult(MIA + 1, Status.WOULD_FAIL, "No such student", from_check=True),
+            RowResult(8, Status.CREATED),
+        ]
+    )
+    model.flush_results()
+    proxy.set_filter(RowFilter.DONE)
+    assert proxy_rows(proxy) == [8]
+    proxy.set_filter(RowFilter.NOT_DONE)
+    assert MIA in proxy_rows(proxy) and 8 not in proxy_rows(proxy)
+    proxy.set_filter(RowFilter.PROBLEMS)
+    assert MIA + 1 in proxy_rows(proxy)  # a row the check found would fail is a problem
 
 
 def test_results_are_coalesced_into_one_data_changed_span(model):
@@ -322,9 +415,11 @@ def test_ten_thousand_rows_load_check_and_filter(qapp):
     rows = [Row(sheet_row=i + 2, cells=list(DEMO_ROWS[i % len(DEMO_ROWS)])) for i in range(10_000)]
     sis = base.columns[Role.SIS_USER_ID]
     login = base.columns[Role.NEW_LOGIN]
+    action = base.columns[Role.ACTION]
     for i, row in enumerate(rows):
         row.cells[sis] = f"9{i:07d}"
         row.cells[login] = f"student{i}"
+        row.cells[action] = ""  # every row a Create, so Created finishes it
     base.rows = rows
     model = LoginsTableModel(base)
     proxy = RowFilterProxy()
