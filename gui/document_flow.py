@@ -1,35 +1,38 @@
 """Opening and saving a workbook from the main window, through :class:`core.workflow.Workflow`.
 
-Opening: the sheet that holds the students (asked only when unclear), the column
-mapping (remembered per set of headers), and the offer to restore results the journal
-holds that never reached the file. Saving: in place or elsewhere; a workbook locked by
-Excel gets Retry / Save As / Cancel, and nothing is lost whichever is chosen (the
-results stay in the grid and the journal).
+Opening: the sheet that holds the students (asked only when unclear; the column
+chooser can go back to it), the column mapping (remembered per set of headers), and
+the offer to restore results the journal holds that never reached the file. Saving:
+in place or elsewhere; a workbook locked by Excel gets Retry / Save As / Cancel, and
+nothing is lost whichever is chosen (the results stay in the grid and the journal).
 
 Every question goes through the window's ``prompts`` (:mod:`gui.prompts`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from core import mappings
-from core.model import INPUT_ROLES
+from core.model import INPUT_ROLES, Role
 from core.workbook import (
     HeaderNotFoundError,
     WorkbookError,
     WorkbookLockedError,
     preview_rows,
+    sheet_names,
 )
-from core.workbook.doc import KINDS
+from core.workbook.doc import KINDS, WorkbookDoc
 from core.workbook.sheet_choice import choose_student_sheet
 from core.workflow import Workflow
 from gui import settings
-from gui.mapping_dialog import MappingChoice, column_letter
+from gui.mapping_dialog import ANOTHER_SHEET, MappingAnswer, MappingChoice, column_letter
 
 if TYPE_CHECKING:
     from gui.window_parts import WindowParts
@@ -82,14 +85,7 @@ def open_document(window: WindowParts, path: str | Path, sheet: str | None = Non
         )
         return False
     try:
-        if sheet is None:
-            choice = choose_student_sheet(path)
-            sheet = choice.sheet
-            if choice.offer:
-                sheet = prompts.choose_sheet(choice.offer, path)
-                if sheet is None:
-                    return False
-        workflow = read_document(window, path, sheet)
+        workflow = _open_sheet(window, path, sheet)
     except WorkbookError as exc:
         prompts.show_error("Cannot open the workbook", exc.message)
         return False
@@ -109,13 +105,54 @@ def open_document(window: WindowParts, path: str | Path, sheet: str | None = Non
     return True
 
 
-def read_document(window: WindowParts, path: Path, sheet: str | None) -> Workflow | None:
-    """Open the sheet, asking for the columns when they cannot be told from the headers."""
+def _open_sheet(window: WindowParts, path: Path, sheet: str | None) -> Workflow | None:
+    """Open ``sheet``, or the one core proposes (asking when several look likely).
+
+    From the column chooser staff may go back to the sheet choice, which then offers
+    every sheet with the proposed one preselected.
+    """
+    prompts = window.prompts
+    offer: list[str] = []
+    proposed = sheet
+    if sheet is None:
+        choice = choose_student_sheet(path)
+        proposed = sheet = choice.sheet
+        offer = list(choice.offer or choice.sheets)
+        if choice.offer:
+            sheet = prompts.choose_sheet(offer, path, proposed)
+            if sheet is None:
+                return None
+
+    @functools.cache
+    def sheets() -> list[str]:
+        return offer or sheet_names(path)
+
+    while True:
+        opened = read_document(window, path, sheet, lambda: len(sheets()) > 1)
+        if opened is not ANOTHER_SHEET:
+            return opened
+        sheet = prompts.choose_sheet(sheets(), path, proposed)
+        if sheet is None:
+            return None
+
+
+def read_document(
+    window: WindowParts,
+    path: Path,
+    sheet: str | None,
+    several_sheets: Callable[[], bool] = lambda: False,
+) -> Workflow | MappingAnswer | None:
+    """Open the sheet, asking for the columns when they cannot be told from the headers.
+
+    ``several_sheets`` says whether the column chooser may offer going back to the sheet
+    choice (asked only when the chooser is shown); its answer :data:`ANOTHER_SHEET` comes
+    back as it is.
+    """
     journal = window.journal
     try:
         workflow = Workflow.open(path, sheet, journal=journal)
     except HeaderNotFoundError as exc:
-        return _open_with_mapping(window, path, sheet, exc)
+        return _open_with_mapping(window, path, sheet, exc, several_sheets)
     doc = workflow.doc
     unclear = {role: cols for role, cols in doc.ambiguous.items() if role in INPUT_ROLES}
     if not unclear:
@@ -126,25 +163,41 @@ def read_document(window: WindowParts, path: Path, sheet: str | None) -> Workflo
         return Workflow.open(
             path, sheet, journal=journal, header_row=doc.table.header_row, mapping=remembered
         )
-    lines = [
-        f"{role.value} could be column "
-        + " or ".join(f"{column_letter(c)} ('{doc.table.headers[c]}')" for c in cols)
-        for role, cols in unclear.items()
-    ]
     message = (
-        "Some roles are claimed by more than one column. "
-        + "; ".join(lines)
+        "Canvas Logins is not sure about some columns. "
+        + "; ".join(_doubt_words(doc, role, cols) for role, cols in unclear.items())
         + ". Check the choices below."
     )
     preset = {role: col for role, col in doc.table.columns.items() if role in INPUT_ROLES}
     preview = preview_rows(path, sheet)
-    choice = window.prompts.choose_mapping(preview, doc.table.header_row, preset, message)
+    choice = window.prompts.choose_mapping(
+        preview, doc.table.header_row, preset, message, several_sheets()
+    )
     return _apply_choice(window, path, sheet, choice)
 
 
+def _doubt_words(doc: WorkbookDoc, role: Role, columns: list[int]) -> str:
+    """Why ``role`` is not certain: several columns claim it, or its header may mean
+    something else (core's words for that, when it gives them)."""
+    headers = doc.table.headers
+    if len(columns) > 1:
+        return f"{role.value} could be column " + " or ".join(
+            f"{column_letter(c)} ('{headers[c]}')" for c in columns
+        )
+    (column,) = columns
+    doubt = doc.header_doubts.get(column, "").rstrip(". ")
+    if doubt:
+        return f"Column {column_letter(column)}: {doubt}"
+    return f"Column {column_letter(column)} ('{headers[column]}') may not be the {role.value}"
+
+
 def _open_with_mapping(
-    window: WindowParts, path: Path, sheet: str | None, exc: HeaderNotFoundError
-) -> Workflow | None:
+    window: WindowParts,
+    path: Path,
+    sheet: str | None,
+    exc: HeaderNotFoundError,
+    several_sheets: Callable[[], bool],
+) -> Workflow | MappingAnswer | None:
     preview = preview_rows(path, sheet)
     header_row = exc.row or 1
     headers = preview[header_row - 1] if 0 < header_row <= len(preview) else []
@@ -156,15 +209,18 @@ def _open_with_mapping(
             )
     if not any(any(cell.strip() for cell in row) for row in preview):
         raise exc
-    choice = window.prompts.choose_mapping(preview, header_row, None, exc.message)
+    choice = window.prompts.choose_mapping(preview, header_row, None, exc.message, several_sheets())
     return _apply_choice(window, path, sheet, choice)
 
 
 def _apply_choice(
-    window: WindowParts, path: Path, sheet: str | None, choice: MappingChoice | None
-) -> Workflow | None:
-    if choice is None:
-        return None
+    window: WindowParts,
+    path: Path,
+    sheet: str | None,
+    choice: MappingChoice | MappingAnswer | None,
+) -> Workflow | MappingAnswer | None:
+    if choice is None or isinstance(choice, MappingAnswer):
+        return choice
     if choice.remember:
         mappings.remember(choice.headers, choice.mapping)
     full = {role: choice.mapping.get(role, -1) for role in INPUT_ROLES}

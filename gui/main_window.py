@@ -38,6 +38,7 @@ from gui.undo_flow import UndoFlow
 
 if TYPE_CHECKING:
     from core.connection import Connection
+    from core.id_padding import PaddingFix
     from core.profiles import ProfileStore
     from core.workbook import WorkbookDoc
     from core.workflow import RunRequest, Workflow
@@ -232,6 +233,7 @@ class MainWindow(QMainWindow):
         self.widgets.search_box.clear()
         self._sync_filter_controls()
         self._model.set_table(doc.table)
+        self._forget_last_run()
         self.check_offline()
         self.widgets.pages.setCurrentIndex(GRID_PAGE)
         self._fit_columns()
@@ -282,6 +284,7 @@ class MainWindow(QMainWindow):
         self._results_unsaved = False
         self.undo_stack.clear()
         self._model.set_table(None)
+        self._forget_last_run()
         self.widgets.pages.setCurrentIndex(EMPTY_PAGE)
         self._update_title()
         self.run_state_changed()
@@ -377,6 +380,7 @@ class MainWindow(QMainWindow):
         findings = self._workflow.check(
             min_password_length=min_length, provider_types=provider_types
         )
+        self._model.min_password_length = min_length
         self._model.set_findings(findings)
         return findings
 
@@ -411,6 +415,18 @@ class MainWindow(QMainWindow):
             can_undo=self.undo_stack.canUndo(),
             can_redo=self.undo_stack.canRedo(),
         )
+
+    def _forget_last_run(self) -> None:
+        """The progress panel and the id fix belong to the workbook they came from."""
+        self.widgets.progress_panel.reset()
+        self.widgets.id_fix_bar.clear()
+
+    def show_id_fix(self, fix: PaddingFix | None) -> None:
+        """Offer the zero-padding fix a check proved; None takes an old offer away."""
+        if fix is None:
+            self.widgets.id_fix_bar.clear()
+        else:
+            self.widgets.id_fix_bar.show_fix(fix)
 
     def commit_pending_edit(self) -> None:
         """Finish an edit still open in a cell editor, so it is not lost."""
@@ -490,6 +506,7 @@ class MainWindow(QMainWindow):
 
     def fit_output_columns(self) -> None:
         self.widgets.fit_output_columns(self._model)
+        self.widgets.show_results_columns(self._model)
 
     def _update_title(self) -> None:
         doc = self.doc

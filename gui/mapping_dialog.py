@@ -2,11 +2,13 @@
 
 Shows the sheet's top rows, which row holds the headers, and a drop-down per role,
 pre-filled from the contract's synonyms. The choice can be remembered for workbooks
-with the same headers (core.mappings).
+with the same headers (core.mappings). In a workbook with several sheets, "< Choose
+another sheet" goes back to the sheet choice (the columns may be on another sheet).
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
@@ -59,6 +61,17 @@ def column_letter(index: int) -> str:
     return letters
 
 
+class MappingAnswer(enum.Enum):
+    """An answer of the column chooser that is not a choice of columns."""
+
+    #: Go back to the sheet choice: the students are on another sheet.
+    ANOTHER_SHEET = "another sheet"
+
+
+#: The chooser's "< Choose another sheet" answer.
+ANOTHER_SHEET = MappingAnswer.ANOTHER_SHEET
+
+
 @dataclass(frozen=True)
 class MappingChoice:
     header_row: int  # 1-based sheet row
@@ -95,8 +108,11 @@ class MappingDialog(QDialog):
         preset: dict[Role, int] | None = None,
         message: str = "",
         parent: QWidget | None = None,
+        *,
+        can_choose_sheet: bool = False,
     ) -> None:
         super().__init__(parent)
+        self.another_sheet_chosen = False
         self.setObjectName("MappingDialog")
         self.setWindowTitle("Choose the columns")
         self._preview = preview or [[]]
@@ -176,6 +192,13 @@ class MappingDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Use these columns")
+        self.sheet_button = None
+        if can_choose_sheet:
+            self.sheet_button = self.buttons.addButton(
+                "< Choose another sheet", QDialogButtonBox.ButtonRole.ResetRole
+            )
+            self.sheet_button.setToolTip("Go back and open another sheet of this workbook")
+            self.sheet_button.clicked.connect(self._choose_another_sheet)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -232,6 +255,10 @@ class MappingDialog(QDialog):
         )
 
     # ----- behaviour -------------------------------------------------------------------
+    def _choose_another_sheet(self) -> None:
+        self.another_sheet_chosen = True
+        self.reject()
+
     def _header_row_changed(self, row: int) -> None:
         headers = self.headers()
         guess = self._preset if self._preset is not None else detect_columns(headers)
@@ -269,9 +296,14 @@ def ask_mapping(
     header_row: int,
     preset: dict[Role, int] | None,
     message: str,
-) -> MappingChoice | None:
-    """Show the dialog; the choice, or None when the person cancelled."""
-    dialog = MappingDialog(preview, header_row, preset, message, parent)
+    *,
+    can_choose_sheet: bool = False,
+) -> MappingChoice | MappingAnswer | None:
+    """Show the dialog; the choice, :data:`ANOTHER_SHEET` when the person wants to go
+    back to the sheet choice (offered with ``can_choose_sheet``), or None when cancelled."""
+    dialog = MappingDialog(
+        preview, header_row, preset, message, parent, can_choose_sheet=can_choose_sheet
+    )
     if dialog.exec() != QDialog.DialogCode.Accepted:
-        return None
+        return ANOTHER_SHEET if dialog.another_sheet_chosen else None
     return dialog.choice()

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from core.model import Role
+from core.words import plural
 from gui import settings
-from gui.mapping_dialog import MappingChoice, ask_mapping
+from gui.file_opener import FileOpener
+from gui.mapping_dialog import MappingAnswer, MappingChoice, ask_mapping
 from gui.run_dialogs import show_summary
 from gui.sis_dialogs import confirm_run_with_method
 from gui.undo_dialog import ask_undo
@@ -43,6 +45,8 @@ class Prompts:
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self.parent = parent
+        #: Opens a saved workbook for "Open in Excel" and "Show in folder" (tests replace it).
+        self.opener = FileOpener()
 
     # ----- opening -----------------------------------------------------------------
     def ask_open_path(self) -> str | None:
@@ -52,13 +56,14 @@ class Prompts:
         )
         return path or None
 
-    def choose_sheet(self, sheets: list[str], path: Path) -> str | None:
+    def choose_sheet(self, sheets: list[str], path: Path, current: str | None = None) -> str | None:
+        """Which sheet holds the students; ``current`` (the likely one) is preselected."""
         sheet, ok = QInputDialog.getItem(
             self.parent,
             "Choose a sheet",
             f"'{path.name}' has {len(sheets)} sheets. Which one holds the students?",
             sheets,
-            0,
+            sheets.index(current) if current in sheets else 0,
             False,
         )
         return sheet if ok and sheet else None
@@ -69,15 +74,19 @@ class Prompts:
         header_row: int,
         preset: dict[Role, int] | None,
         message: str,
-    ) -> MappingChoice | None:
-        """Which column holds which role; None when cancelled."""
-        return ask_mapping(self.parent, preview, header_row, preset, message)
+        can_choose_sheet: bool = False,
+    ) -> MappingChoice | MappingAnswer | None:
+        """Which column holds which role; None when cancelled, ``ANOTHER_SHEET`` when
+        staff go back to the sheet choice (offered with ``can_choose_sheet``)."""
+        return ask_mapping(
+            self.parent, preview, header_row, preset, message, can_choose_sheet=can_choose_sheet
+        )
 
     def ask_restore(self, count: int) -> bool:
         answer = QMessageBox.question(
             self.parent,
             "Restore results",
-            f"The last run on this workbook finished {count} row{'s' if count != 1 else ''} "
+            f"The last run on this workbook finished {plural(count, 'row')} "
             "whose results were never saved into the file (the app or the computer may have "
             "stopped). Put those results back into the grid now?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
@@ -156,9 +165,11 @@ class Prompts:
         or None when cancelled. ``previous`` is the request chosen last time."""
         return confirm_run_with_method(self.parent, plan, connection, previous)
 
-    def show_summary(self, summary: RunSummary, saved_to: str | None) -> bool:
-        """How the run went; True when staff ask to see the failed rows."""
-        return show_summary(self.parent, summary, saved_to)
+    def show_summary(self, summary: RunSummary, saved_to: str | None, note: str = "") -> bool:
+        """How the run went (with ``note``: the demo's, or how to go on after an undo);
+        True when staff ask to see the failed rows. "Open in Excel" and "Show in folder"
+        go through :attr:`opener`."""
+        return show_summary(self.parent, summary, saved_to, note, self.opener)
 
     def ask_undo(self, plan: UndoPlan, connection: Connection, restore: bool) -> bool | None:
         """None when cancelled; else whether to let Canvas restore the SIS import."""
@@ -169,9 +180,13 @@ class Prompts:
         answer = QMessageBox.question(
             self.parent,
             "Find students in Canvas",
-            f"None of the {rows} rows looked up was found in Canvas. Perhaps the Class "
-            "column does not name the classes as Canvas does.\n\nChoose the classes in "
-            "Canvas to look in?",
+            (
+                "The row looked up was not found"
+                if rows == 1
+                else f"None of the {rows} rows looked up was found"
+            )
+            + " in Canvas. Perhaps the Class column does not name the classes as Canvas "
+            "does.\n\nChoose the classes in Canvas to look in?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,
         )

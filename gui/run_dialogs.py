@@ -1,4 +1,8 @@
-"""Around a run: the confirmation in words, the progress panel, and the summary."""
+"""Around a run: the confirmation in words, the progress panel, and the summary.
+
+The counts in words come from :mod:`core.words`, so the confirmation agrees with what
+a check found and the app says what the command line says.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.model import Action, Progress, Status
+from core.model import Progress, Status
+from core.words import confirmation_sentence, plural, set_aside_words, summary_sentence
+from gui.file_opener import FileOpener
 from gui.kind_badge import KindBadge
 from gui.theme_colors import status_solid
 
@@ -35,32 +41,36 @@ OUTCOMES: tuple[Status, ...] = (
     Status.ALREADY_EXISTS,
     Status.ALREADY_DELETED,
     Status.READY,
+    Status.WOULD_FAIL,
     Status.FAILED,
 )
+#: What a check with Canvas found, always shown on the panel after a check.
+CHECK_OUTCOMES: tuple[Status, ...] = (
+    Status.READY,
+    Status.ALREADY_EXISTS,
+    Status.WOULD_FAIL,
+    Status.INVALID,
+)
+#: The panel's chips, in order: a check's Ready first, then every outcome, then the rows
+#: not sent for a problem (a check shows Ready, Already exists, Would fail, Invalid).
+PANEL_STATUSES: tuple[Status, ...] = (
+    Status.READY,
+    *(status for status in OUTCOMES if status is not Status.READY),
+    Status.INVALID,
+)
+#: A run's chips shown from its start; the others appear when they count something.
+RUN_CHIPS_SHOWN: tuple[Status, ...] = (Status.CREATED, Status.FAILED)
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
+def where_words(connection: Any) -> str:
+    """ "In TEST district.test.instructure.com, main account Maple Grove School District."."""
+    return f"In {connection.description}, main account {connection.account_name}."
 
 
-def action_counts(plan: Any) -> dict[Action, int]:
-    counts = getattr(plan, "counts_by_action", None)
-    if isinstance(counts, dict):
-        return {action: int(counts.get(action, 0)) for action in Action}
-    result = dict.fromkeys(Action, 0)
-    for operation in plan.operations:
-        result[operation.action] += 1
-    return result
-
-
-def describe_plan(plan: Any, connection: Any) -> str:
-    """ "Create 412 logins, update 3, delete 0, in PRODUCTION district.instructure.com"."""
-    counts = action_counts(plan)
-    return (
-        f"Create {_plural(counts[Action.CREATE], 'login')}, "
-        f"update {counts[Action.UPDATE]}, delete {counts[Action.DELETE]}, "
-        f"in {connection.description}"
-    )
+def changes_to_send(plan: Any) -> int:
+    """The changes a run of ``plan`` asks Canvas for: every operation but the Create rows
+    the check found already there (those are only read, to record them)."""
+    return len(plan.operations) - int(getattr(plan, "checked_existing", 0) or 0)
 
 
 def add_typed_count(parent: QWidget, layout: Any, total: int, what: str) -> QLineEdit:
@@ -87,7 +97,7 @@ class ConfirmRunDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Send changes to Canvas?")
         self.setObjectName("ConfirmRunDialog")
-        self.total = len(plan.operations)
+        self.total = changes_to_send(plan)
         self.production = bool(connection.production)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 20, 20, 14)
@@ -97,7 +107,7 @@ class ConfirmRunDialog(QDialog):
         badge.set_kind(connection.kind)
         layout.addWidget(badge, 0, Qt.AlignmentFlag.AlignLeft)
 
-        self.headline = QLabel(describe_plan(plan, connection) + ".", self)
+        self.headline = QLabel(confirmation_sentence(plan) + ".", self)
         self.headline.setWordWrap(True)
         font = self.headline.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
@@ -105,16 +115,18 @@ class ConfirmRunDialog(QDialog):
         self.headline.setFont(font)
         layout.addWidget(self.headline)
 
-        details = [f"Main account: {connection.account_name}."]
+        details = [where_words(connection)]
         invalid = len(getattr(plan, "invalid", []) or [])
         if invalid:
             details.append(
-                f"{_plural(invalid, 'row')} with problems will not be sent "
-                "(marked Invalid, with the reason)."
+                "The row to fix is not sent (it is marked Invalid, with the reason)."
+                if invalid == 1
+                else "The rows to fix are not sent (they are marked Invalid, with the reason)."
             )
         skipped = int(getattr(plan, "skipped_done", 0) or 0)
         if skipped:
-            details.append(f"{_plural(skipped, 'row')} already done will be left alone.")
+            done = "row already done is" if skipped == 1 else "rows already done are"
+            details.append(f"{skipped} {done} left alone.")
         if not connection.can_manage_logins:
             details.append(
                 "Warning: Canvas says this token may not manage logins; the rows will "
@@ -134,7 +146,8 @@ class ConfirmRunDialog(QDialog):
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.ok_button = self.buttons.addButton(
-            f"Send {_plural(self.total, 'change')}", QDialogButtonBox.ButtonRole.AcceptRole
+            f"Send {plural(self.total, 'change')}" if self.total else "Go ahead",
+            QDialogButtonBox.ButtonRole.AcceptRole,
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -174,10 +187,12 @@ def time_left_words(seconds: float) -> str:
     if seconds < 60:
         return f"About {int(round(seconds / 10) * 10)} s left"
     minutes = round(seconds / 60)
-    return f"About {_plural(minutes, 'minute')} left"
+    return f"About {plural(minutes, 'minute')} left"
 
 
 def duration_words(seconds: float) -> str:
+    if seconds < 0.95:
+        return "under a second"
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(round(seconds), 60)
@@ -238,7 +253,8 @@ class RunProgressPanel(QWidget):
         layout.addWidget(self.bar)
         chips = QHBoxLayout()
         chips.setSpacing(18)
-        self.chips = {status: _CountChip(status, self) for status in OUTCOMES}
+        self.chips = {status: _CountChip(status, self) for status in PANEL_STATUSES}
+        self.checking = False
         for chip in self.chips.values():
             chips.addWidget(chip)
         chips.addStretch(1)
@@ -251,22 +267,42 @@ class RunProgressPanel(QWidget):
         self.stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         self.stop_shortcut.activated.connect(self.request_stop)
         self.start(0)
+        self.reset()
 
-    def start(self, total: int, title: str = "Sending changes to Canvas…") -> None:
+    def start(
+        self, total: int, title: str = "Sending changes to Canvas…", *, check: bool = False
+    ) -> None:
+        """A run (or, with ``check``, a check with Canvas, whose four counts all show)."""
         self._started = self._clock()
         self.running = True
+        self.checking = check
         self.title.setText(title)
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(0)
         self.time_left.setText("")
         self.message.hide()
+        shown = CHECK_OUTCOMES if check else RUN_CHIPS_SHOWN
         for status, chip in self.chips.items():
             chip.set_count(0)
-            chip.setVisible(status in (Status.CREATED, Status.FAILED))
+            chip.setVisible(status in shown)
         self.stop_button.setText("Stop")
         self.stop_button.setEnabled(True)
         self.stop_button.show()
         self.stop_shortcut.setEnabled(True)
+
+    def reset(self) -> None:
+        """Forget the last run or check and hide: the panel belongs to the workbook shown."""
+        self.running = False
+        self.checking = False
+        self.stop_shortcut.setEnabled(False)
+        self.title.setText("")
+        self.time_left.setText("")
+        self.message.hide()
+        self.bar.setValue(0)
+        for chip in self.chips.values():
+            chip.set_count(0)
+            chip.hide()
+        self.hide()
 
     def request_stop(self) -> None:
         if not self.running or not self.stop_button.isEnabled():
@@ -284,7 +320,7 @@ class RunProgressPanel(QWidget):
             chip = self.chips.get(Status(status)) if status in Status else None
             if chip is not None:
                 chip.set_count(int(count))
-                chip.setVisible(chip.isVisible() or count > 0)
+                chip.setVisible(not chip.isHidden() or count > 0)
         if progress.message:
             self.message.setText(progress.message)
             self.message.show()
@@ -306,39 +342,62 @@ class RunProgressPanel(QWidget):
             chip = self.chips.get(Status(status)) if status in Status else None
             if chip is not None:
                 chip.set_count(int(count))
-                chip.setVisible(chip.isVisible() or count > 0)
+                chip.setVisible(not chip.isHidden() or count > 0)
         seconds = float(getattr(summary, "seconds", self._clock() - self._started))
         stopped = bool(getattr(summary, "cancelled", False))
-        self.title.setText("Stopped" if stopped else "Finished")
+        if self.checking:
+            title = "Check stopped" if stopped else "Check finished: nothing was changed in Canvas"
+        else:
+            title = "Stopped" if stopped else "Finished"
+        self.title.setText(title)
         self.time_left.setText(f"Took {duration_words(seconds)}")
         if not stopped:
             self.bar.setValue(self.bar.maximum())
 
 
-def summary_texts(summary: Any, saved_to: str | None = None) -> tuple[str, str, int]:
-    """(headline, details, failed count) for the end of a run."""
-    counts = {Status(k): int(v) for k, v in (summary.counts or {}).items() if k in Status}
-    failed = counts.get(Status.FAILED, 0)
-    invalid = counts.get(Status.INVALID, 0)
-    finished = sum(v for k, v in counts.items() if k not in (Status.FAILED, Status.INVALID))
-    if getattr(summary, "cancelled", False):
-        headline = (
-            f"Stopped. {_plural(finished, 'row')} done; run again to do the rest "
-            "(rows already done are left alone)."
-        )
-    elif failed:
-        headline = f"{_plural(finished, 'row')} done, {failed} failed."
-    else:
-        headline = f"All done: {_plural(finished, 'row')} processed."
-    lines = [f"{status.value}: {counts[status]}" for status in OUTCOMES if counts.get(status)]
-    if invalid:
-        lines.append(f"Invalid (not sent, fix and run again): {invalid}")
+def check_sentence(summary: Any) -> str:
+    """What a check with Canvas found: "11 ready, 1 already exists, 1 would fail, 3 to fix"."""
+    ready = summary.count(Status.READY)
+    exist = summary.count(Status.ALREADY_EXISTS)
+    words = [
+        f"{ready} ready",
+        f"{exist} already {'exists' if exist == 1 else 'exist'}",
+        f"{summary.count(Status.WOULD_FAIL)} would fail",
+        f"{summary.count(Status.INVALID)} to fix",
+    ]
+    return "; ".join([", ".join(words), *set_aside_words(0, summary.skipped_notes)])
+
+
+def summary_headline(summary: Any) -> str:
+    """The run's counts as one sentence (:func:`core.words.summary_sentence`)."""
+    sentence = summary_sentence(summary)
+    text = sentence[:1].upper() + sentence[1:] + "."
+    return f"Stopped. {text}" if getattr(summary, "cancelled", False) else text
+
+
+def summary_notes(summary: Any) -> list[str]:
+    """What to do about the rows that did not go through, in plain words."""
+    notes = []
+    failed = summary.count(Status.FAILED)
+    invalid = summary.count(Status.INVALID)
     if failed:
-        lines.append("The Message column of each failed row says why.")
-    lines.append(f"Time: {duration_words(float(getattr(summary, 'seconds', 0.0)))}")
-    if saved_to:
-        lines.append(f"The results are saved in {saved_to}.")
-    return headline, "\n".join(lines), failed
+        rows = "failed row says" if failed == 1 else "row that failed says"
+        notes.append(f"The Message column of {'the' if failed == 1 else 'each'} {rows} why.")
+    if invalid:
+        notes.append(
+            "The invalid row was not sent: fix it and run again."
+            if invalid == 1
+            else "The invalid rows were not sent: fix them and run again."
+        )
+    if getattr(summary, "left_out", 0):
+        notes.append(
+            "The Message of the row left out says why it would fail: fix it and run again."
+            if summary.left_out == 1
+            else "The Message of each row left out says why it would fail: fix them and run again."
+        )
+    if getattr(summary, "cancelled", False):
+        notes.append("Run again to do the rest: rows already done are left alone.")
+    return notes
 
 
 #: Longest file name shown whole in the summary; longer ones lose their middle.
@@ -352,21 +411,13 @@ def _middle_elided(text: str, limit: int) -> str:
     return text[: keep - keep // 3] + "…" + text[len(text) - keep // 3 :]
 
 
-def summary_html(summary: Any, saved_to: str | None = None) -> str:
-    """The summary's details as rich text: counts in a small two-column grid, and the
+def summary_html(summary: Any, saved_to: str | None = None, note: str = "") -> str:
+    """The summary's details as rich text: what to do about the rows that did not go
+    through, ``note`` (the demo's, or how to go on after an undo), the time, and the
     saved-to file name on a line of its own that never breaks inside the name."""
-    counts = {Status(k): int(v) for k, v in (summary.counts or {}).items() if k in Status}
-    rows = [(status.value, counts[status]) for status in OUTCOMES if counts.get(status)]
-    if counts.get(Status.INVALID):
-        rows.append(("Invalid (not sent, fix and run again)", counts[Status.INVALID]))
-    cells = "".join(
-        f"<tr><td style='padding: 2px 18px 2px 0'>{escape(label)}</td>"
-        f"<td align='right' style='padding: 2px 0'><b>{count}</b></td></tr>"
-        for label, count in rows
-    )
-    parts = [f"<table cellspacing='0'>{cells}</table>"] if rows else []
-    if counts.get(Status.FAILED):
-        parts.append("<p>The Message column of each failed row says why.</p>")
+    parts = [f"<p>{escape(line, quote=False)}</p>" for line in summary_notes(summary)]
+    if note:
+        parts.append(f"<p><i>{escape(note, quote=False)}</i></p>")
     parts.append(f"<p>Time: {duration_words(float(getattr(summary, 'seconds', 0.0)))}</p>")
     if saved_to:
         path = Path(saved_to)
@@ -380,30 +431,62 @@ def summary_html(summary: Any, saved_to: str | None = None) -> str:
     return "".join(parts)
 
 
-def summary_box(parent: QWidget | None, summary: Any, saved_to: str | None = None) -> QMessageBox:
-    headline, _details, failed = summary_texts(summary, saved_to)
-    box = QMessageBox(parent)
-    box.setObjectName("RunSummary")
-    box.setWindowTitle("Run finished")
-    box.setIcon(QMessageBox.Icon.Warning if failed else QMessageBox.Icon.Information)
-    box.setText(headline)
-    box.setInformativeText(summary_html(summary, saved_to))
-    if saved_to:
-        box.setToolTip(str(saved_to))
-    box.show_failed_button = None  # type: ignore[attr-defined]
-    if failed:
-        box.show_failed_button = box.addButton(  # type: ignore[attr-defined]
-            "Show failed rows", QMessageBox.ButtonRole.AcceptRole
-        )
-    close = box.addButton(QMessageBox.StandardButton.Close)
-    box.setDefaultButton(box.show_failed_button or close)  # type: ignore[attr-defined]
-    box.setEscapeButton(close)
-    return box
+class SummaryBox(QMessageBox):
+    """How a run went: "Show failed rows" when some failed; "Open in Excel" and "Show in
+    folder" when the results were saved."""
+
+    def __init__(
+        self, parent: QWidget | None, summary: Any, saved_to: str | None = None, note: str = ""
+    ) -> None:
+        super().__init__(parent)
+        failed = summary.count(Status.FAILED)
+        self.setObjectName("RunSummary")
+        self.setWindowTitle("Run finished")
+        self.setIcon(QMessageBox.Icon.Warning if failed else QMessageBox.Icon.Information)
+        self.setText(summary_headline(summary))
+        self.setInformativeText(summary_html(summary, saved_to, note))
+        self.saved_to = saved_to
+        self.show_failed_button: QPushButton | None = None
+        self.open_button: QPushButton | None = None
+        self.folder_button: QPushButton | None = None
+        if saved_to:
+            self.setToolTip(str(saved_to))
+            self.open_button = self.addButton("Open in Excel", QMessageBox.ButtonRole.ActionRole)
+            self.open_button.setToolTip("Open the workbook in the program that opens .xlsx files")
+            self.folder_button = self.addButton("Show in folder", QMessageBox.ButtonRole.ActionRole)
+        if failed:
+            self.show_failed_button = self.addButton(
+                "Show failed rows", QMessageBox.ButtonRole.AcceptRole
+            )
+        close = self.addButton(QMessageBox.StandardButton.Close)
+        self.setDefaultButton(self.show_failed_button or close)
+        self.setEscapeButton(close)
 
 
-def show_summary(parent: QWidget | None, summary: Any, saved_to: str | None = None) -> bool:
-    """Show how the run went; True when the user asks to see the failed rows."""
-    box = summary_box(parent, summary, saved_to)
+def summary_box(
+    parent: QWidget | None, summary: Any, saved_to: str | None = None, note: str = ""
+) -> SummaryBox:
+    return SummaryBox(parent, summary, saved_to, note)
+
+
+def show_summary(
+    parent: QWidget | None,
+    summary: Any,
+    saved_to: str | None = None,
+    note: str = "",
+    opener: FileOpener | None = None,
+) -> bool:
+    """Show how the run went; True when the user asks to see the failed rows.
+
+    "Open in Excel" and "Show in folder" go through ``opener``.
+    """
+    box = summary_box(parent, summary, saved_to, note)
     box.exec()
-    wanted = box.show_failed_button  # type: ignore[attr-defined]
-    return wanted is not None and box.clickedButton() is wanted
+    clicked = box.clickedButton()
+    if saved_to and clicked is not None:
+        opener = opener or FileOpener()
+        if clicked is box.open_button:
+            opener.open_file(saved_to)
+        elif clicked is box.folder_button:
+            opener.show_in_folder(saved_to)
+    return box.show_failed_button is not None and clicked is box.show_failed_button

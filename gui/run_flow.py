@@ -9,6 +9,10 @@ summary is shown.
 
 How to run (API or SIS import) comes back from the confirmation as a
 :class:`core.workflow.RunRequest`; the last one chosen is preselected next time.
+
+A check's results are a check's words (Ready, Already exists, Would fail): the panel
+shows its four counts, and when Canvas found students only with their SIS User IDs
+padded with zeros, the window offers that fix (:mod:`core.id_padding`).
 """
 
 from __future__ import annotations
@@ -19,24 +23,58 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from core.model import CancelToken, Progress, ProgressCallback, RowResult, RunMethod, Status
+from core.demo import DEMO_ROWS, TEMPLATE_HEADERS
+from core.id_padding import fix_from_results
+from core.model import (
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    Role,
+    RowResult,
+    RunMethod,
+    Status,
+    Table,
+)
+from core.words import summary_sentence, undo_sentence
 from core.workflow import RunOutcome, RunRequest
 from gui.filter_proxy import RowFilter
+from gui.run_dialogs import check_sentence
 from gui.worker import BackgroundJob
 
 if TYPE_CHECKING:
     from core.connection import Connection
     from core.plan import Plan
+    from core.run.engine import RunSummary
     from core.workflow import Workflow
     from gui.run_dialogs import RunProgressPanel
     from gui.window_parts import WindowParts
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RunFlow", "WritingJob"]
+__all__ = ["DEMO_NOTE", "RunFlow", "WritingJob", "looks_like_the_demo"]
 
 #: A writing job for the worker: ``job(progress, cancel)`` returns what Canvas did.
 WritingJob = Callable[[ProgressCallback, CancelToken], RunOutcome]
+
+#: Said at the end of a demo run where some rows failed or were not sent.
+DEMO_NOTE = (
+    "This is the demo: its workbook has mistakes on purpose, so you can see how Canvas "
+    "Logins reports them (each row's Message says why). Nothing real was changed: this "
+    "is the practice Canvas on this computer."
+)
+_DEMO_NAMES = tuple(
+    (row[TEMPLATE_HEADERS.index("First Name")], row[TEMPLATE_HEADERS.index("Last Name")])
+    for row in DEMO_ROWS
+)
+
+
+def looks_like_the_demo(table: Table) -> bool:
+    """Whether ``table`` is the demo workbook: the demo's students, in its order."""
+    names = tuple(
+        (table.value(row, Role.FIRST_NAME).strip(), table.value(row, Role.LAST_NAME).strip())
+        for row in range(len(table.rows))
+    )
+    return names == _DEMO_NAMES
 
 
 class RunFlow(QObject):
@@ -58,6 +96,7 @@ class RunFlow(QObject):
         self.job.finished.connect(self._finished)
         self.job.failed.connect(self._failed)
         self._dry_run = False
+        self._undoing = False
         self._stopping = False
         #: How the last run went (API or SIS import); the confirmation preselects it.
         self.last_request = RunRequest()
@@ -138,16 +177,20 @@ class RunFlow(QObject):
         self._start(total, title, job, dry_run=dry_run)
 
     def start_job(self, total: int, title: str, job: WritingJob) -> None:
-        """Another writing job (undo) with the run's panel, Stop, saving and summary."""
-        self._start(total, title, job, dry_run=False)
+        """An undo, with the run's panel, Stop, saving and summary; the summary also
+        says how to create the logins again (:func:`core.words.undo_sentence`)."""
+        self._start(total, title, job, dry_run=False, undo=True)
 
-    def _start(self, total: int, title: str, job: WritingJob, *, dry_run: bool) -> None:
+    def _start(
+        self, total: int, title: str, job: WritingJob, *, dry_run: bool, undo: bool = False
+    ) -> None:
         w = self._window
         self._dry_run = dry_run
+        self._undoing = undo
         self._stopping = False
         w.table_model.ensure_output_columns()
         w.table_model.read_only = True
-        self._panel.start(total, title)
+        self._panel.start(total, title, check=dry_run)
         self._panel.show()
         w.statusBar().showMessage(title)
         self.job.start(job)
@@ -194,25 +237,48 @@ class RunFlow(QObject):
         if outcome.stop_message:
             w.prompts.show_error("Canvas stopped the run", outcome.stop_message)
         if self._dry_run:
-            ready = summary.count(Status.READY)
-            w.statusBar().showMessage(
-                f"Check finished: {ready} ready, {summary.count(Status.ALREADY_EXISTS)} already "
-                f"exist, {summary.count(Status.FAILED)} would fail, "
-                f"{summary.count(Status.INVALID)} need fixing. Nothing was changed in Canvas.",
-                20_000,
-            )
-            self.check_finished.emit(summary)
+            self._check_finished(summary)
             return
         saved_to = None
         workflow = w.workflow
         if w.is_modified and w.save() and workflow is not None:
             saved_to = str(workflow.doc.path)
+        if self._undoing:
+            note = undo_sentence(summary) if summary.results else ""
+            words = note or summary_sentence(summary) + "."
+        else:
+            note = self._demo_note(summary)
+            words = summary_sentence(summary) + "."
         w.statusBar().showMessage(
-            ("Stopped. " if summary.cancelled else "Finished. ") + summary.line(), 30_000
+            ("Stopped. " if summary.cancelled else "Finished. ") + words, 30_000
         )
-        if w.prompts.show_summary(summary, saved_to):
+        if w.prompts.show_summary(summary, saved_to, note):
             w.set_row_filter(RowFilter.STATUS, Status.FAILED.value)
         self.run_finished.emit(summary)
+
+    def _check_finished(self, summary: RunSummary) -> None:
+        """The check's counts in the status bar, and the zero-padding fix when it found one."""
+        w = self._window
+        w.statusBar().showMessage(
+            f"Check finished: {check_sentence(summary)}. Nothing was changed in Canvas.",
+            20_000,
+        )
+        workflow = w.workflow
+        if workflow is not None:
+            w.show_id_fix(fix_from_results(workflow.doc.table, summary.results))
+        self.check_finished.emit(summary)
+
+    def _demo_note(self, summary: RunSummary) -> str:
+        """:data:`DEMO_NOTE` after a run of the demo workbook on the practice Canvas
+        in which some rows failed or were not sent; else nothing."""
+        w = self._window
+        connection, workflow = w.connection, w.workflow
+        if connection is None or connection.sandbox is None or workflow is None:
+            return ""
+        troubled = summary.count(Status.FAILED) + summary.count(Status.INVALID)
+        if not (troubled or summary.left_out) or not looks_like_the_demo(workflow.doc.table):
+            return ""
+        return DEMO_NOTE
 
     def _failed(self, message: str) -> None:
         w = self._window

@@ -1,9 +1,10 @@
 """The run confirmation's method choice: API or SIS import.
 
-The confirmation gains, when there are new logins, the method recommended for the row
-count, the password note and the Login SIS ID pattern, and hands back what staff chose
-as a :class:`core.workflow.RunRequest` (None when they cancelled). Every rule lives in
-core (core.sis); this module only shows and asks.
+The confirmation gains, when the import is offered (enough new logins for it to pay
+off) or was chosen last time, the method recommended for the row count, the password
+note and the Login SIS ID pattern (its example made from this workbook's ids), and hands
+back what staff chose as a :class:`core.workflow.RunRequest` (None when they
+cancelled). Every rule lives in core (core.sis); this module only shows and asks.
 """
 
 from __future__ import annotations
@@ -23,12 +24,37 @@ from PySide6.QtWidgets import (
 from core.model import Action, RunMethod
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
 from core.sis.method import PASSWORD_NOTE, method_advice, recommended_method
+from core.words import plural
 from core.workflow import RunRequest
 from gui.run_dialogs import ConfirmRunDialog, confirm_run
 from gui.screen_fit import scroll_body
 from gui.sis_widgets import PatternField, note
 
-__all__ = ["MethodChoice", "confirm_run_with_method", "method_confirm_dialog"]
+__all__ = [
+    "MethodChoice",
+    "confirm_run_with_method",
+    "method_confirm_dialog",
+    "method_offered",
+    "new_logins",
+]
+
+
+def new_logins(plan: Any) -> int:
+    """The logins a run of ``plan`` makes: its Create rows but those the check found
+    already there (the run only records them)."""
+    if not plan.operations:
+        return 0
+    return plan.counts_by_action[Action.CREATE] - int(getattr(plan, "checked_existing", 0) or 0)
+
+
+def method_offered(plan: Any, previous: RunRequest | None = None) -> bool:
+    """Whether the confirmation asks how to send: the plan has new logins and either the
+    SIS import is recommended for that many, or staff chose it last time."""
+    creates = new_logins(plan)
+    if not creates:
+        return False
+    chosen = previous is not None and previous.method is RunMethod.SIS_IMPORT
+    return chosen or recommended_method(creates) is RunMethod.SIS_IMPORT
 
 
 class MethodChoice(QGroupBox):
@@ -40,7 +66,7 @@ class MethodChoice(QGroupBox):
         super().__init__("How to send the new logins", parent)
         self.setObjectName("RunMethodChoice")
         counts = plan.counts_by_action
-        creates = counts[Action.CREATE]
+        creates = new_logins(plan)
         others = counts[Action.UPDATE] + counts[Action.DELETE]
         recommended = recommended_method(creates)
         method = choice.method if choice is not None else recommended
@@ -65,13 +91,15 @@ class MethodChoice(QGroupBox):
         self.pattern = PatternField(
             choice.login_sis_pattern if choice is not None else DEFAULT_LOGIN_SIS_PATTERN,
             self.import_box,
+            plan.operations,
         )
         form.addRow("Login SIS ID pattern:", self.pattern)
         notes = [PASSWORD_NOTE]
         if others:
             notes.append(
-                f"The {others} update and removal row(s) go through the API first; an "
-                "import only adds logins."
+                f"The {plural(others, 'update or removal row', 'update and removal rows')} "
+                f"{'goes' if others == 1 else 'go'} through the API first; an import only "
+                "adds logins."
             )
         self.password_note = note(" ".join(notes), self.import_box)
         form.addRow(self.password_note)
@@ -120,10 +148,11 @@ def confirm_run_with_method(
 ) -> RunRequest | None:
     """The main window's run confirmation: how to run, or None when cancelled.
 
-    The method is asked only when there are new logins (otherwise the run goes by the
-    API, keeping ``previous``'s pattern); ``previous`` (the last choice) is preselected.
+    The method is asked only when it is offered (:func:`method_offered`; otherwise the
+    run goes by the API, keeping ``previous``'s pattern); ``previous`` (the last choice)
+    is preselected.
     """
-    if not plan.operations or not plan.counts_by_action[Action.CREATE]:
+    if not method_offered(plan, previous):
         pattern = previous.login_sis_pattern if previous is not None else DEFAULT_LOGIN_SIS_PATTERN
         if not confirm_run(parent, plan, connection):
             return None

@@ -3,7 +3,8 @@
 When Canvas's own restore of a SIS import could do the undo, whether the token may use
 it is asked on a worker thread first, so the window never waits on the network. The
 undo itself (:meth:`core.workflow.Workflow.undo`) runs on the run flow's worker, so
-progress, Stop, saving and the summary are the same as for a run.
+progress, Stop, saving and the summary are the same as for a run; the summary also says
+how to create the logins again (:func:`core.words.undo_sentence`, the command line's words).
 """
 
 from __future__ import annotations

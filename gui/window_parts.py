@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QStatusBar
 
     from core.connection import Connection
+    from core.id_padding import PaddingFix
     from core.journal import Journal
     from core.model import Finding
     from core.workflow import Workflow
@@ -78,3 +79,7 @@ class WindowParts(Protocol):
     def fit_output_columns(self) -> None: ...
 
     def set_row_filter(self, mode: RowFilter, status: str = "") -> None: ...
+
+    def show_id_fix(self, fix: PaddingFix | None) -> None:
+        """Offer the SIS User ID zero-padding fix a check proved (None: offer none)."""
+        ...

@@ -150,8 +150,8 @@ def render_all(out: Path, scale: int, theme: str) -> int:
         def show_error(self, title, message):
             print(f"error shown: {title}: {message}")
 
-        def show_summary(self, summary, saved_to):
-            summaries.append((summary, saved_to))
+        def show_summary(self, summary, saved_to, note=""):
+            summaries.append((summary, saved_to, note))
             return False
 
     _memory_keyring()
@@ -217,8 +217,8 @@ def render_all(out: Path, scale: int, theme: str) -> int:
     _wait(app, lambda: bool(summaries), 120, "the run to finish")
     _settle(app)
     _save(window, out, "finished", scale, theme)
-    summary, saved_to = summaries[0]
-    box = summary_box(window, summary, saved_to)
+    summary, saved_to, note = summaries[0]
+    box = summary_box(window, summary, saved_to, note)
     box.show()
     _settle(app)
     _save(box, out, "run-summary", scale, theme)

@@ -28,11 +28,14 @@ class Answers:
     sheet: str | None = None
     confirm: bool = True
     show_failed: bool = False
-    mapping: Any = None
+    mapping: Any = None  # the answer, or a list of answers in order
     undo: bool = True  # accept the undo, with Canvas's restore when it is offered
     asked: list[tuple[str, Any]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     infos: list[tuple[str, str]] = field(default_factory=list)
+    sheet_defaults: list[str | None] = field(default_factory=list)  # preselected sheets
+    mapping_offered_sheets: list[bool] = field(default_factory=list)  # "< Choose another sheet"
+    summary_notes: list[str] = field(default_factory=list)  # the finished dialog's notes
 
     def _record(self, name: str, value: Any, result: Any) -> Any:
         self.asked.append((name, value))
@@ -53,17 +56,21 @@ class Answers:
     def ask_open_path(self) -> str | None:
         return self._record("open_path", None, self.open_path)
 
-    def choose_sheet(self, sheets: list[str], path: Path) -> str | None:
+    def choose_sheet(self, sheets: list[str], path: Path, current: str | None = None) -> str | None:
+        self.sheet_defaults.append(current)
         return self._record("sheet", sheets, self.sheet)
 
-    def choose_mapping(self, preview, header_row, preset, message) -> Any:
-        return self._record("mapping", (preview, header_row, preset, message), self.mapping)
+    def choose_mapping(self, preview, header_row, preset, message, can_choose_sheet=False) -> Any:
+        self.mapping_offered_sheets.append(can_choose_sheet)
+        answer = self.mapping.pop(0) if isinstance(self.mapping, list) else self.mapping
+        return self._record("mapping", (preview, header_row, preset, message), answer)
 
     def confirm_run(self, plan, connection, previous: RunRequest | None) -> RunRequest | None:
         """Confirmed: the run goes as the last one did (as staff would leave the choice)."""
         return self._record("confirm", plan, (previous or RunRequest()) if self.confirm else None)
 
-    def show_summary(self, summary, saved_to: str | None) -> bool:
+    def show_summary(self, summary, saved_to: str | None, note: str = "") -> bool:
+        self.summary_notes.append(note)
         return self._record("summary", (summary, saved_to), self.show_failed)
 
     def ask_undo(self, plan, connection, restore: bool) -> bool | None:

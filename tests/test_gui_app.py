@@ -306,6 +306,8 @@ def test_demo_flag_opens_the_real_window_on_the_sandbox_with_the_demo(qtbot):
         generated = {n: table.value(names.index(n), Role.NEW_LOGIN) for n in EXPECTED_GENERATED}
         assert generated == EXPECTED_GENERATED
 
+        with qtbot.waitSignal(window.check_finished, timeout=60_000):
+            assert window.check_with_canvas()  # as gui.self_test does: check, then run
         with qtbot.waitSignal(window.run_finished, timeout=60_000) as done:
             assert window.run_changes()
         assert done.args[0] is not None

@@ -13,11 +13,13 @@ from core.model import Action, Progress, RowResult, Status
 from core.plan import Operation, Plan
 from core.profiles import Profile
 from core.run.engine import RunSummary
+from gui.file_opener import FileOpener, folder_command
 from gui.run_dialogs import (
     ConfirmRunDialog,
     RunProgressPanel,
+    check_sentence,
     confirm_run,
-    describe_plan,
+    duration_words,
     show_summary,
     summary_box,
     time_left_words,
@@ -51,16 +53,33 @@ def _plan(create: int, update: int, delete: int, invalid: int = 0) -> Plan:
     return Plan(operations=operations, invalid=invalid_rows, skipped_done=2)
 
 
-def test_plan_is_described_in_words():
-    production = _connection("https://district.instructure.com")
-    assert (
-        describe_plan(_plan(412, 3, 0), production)
-        == "Create 412 logins, update 3, delete 0, in PRODUCTION district.instructure.com"
+def test_confirmation_counts_agree_with_the_check(qtbot):
+    plan = _plan(12, 1, 0, invalid=3)
+    plan.checked_existing = 1
+    plan.left_out = [RowResult(row=50, status=Status.WOULD_FAIL, from_check=True)]
+    dialog = ConfirmRunDialog(None, plan, _connection("https://district.test.instructure.com"))
+    qtbot.addWidget(dialog)
+    assert dialog.headline.text() == (
+        "Create 11 logins; 1 login the check found already exists (recorded, not made "
+        "again), change 1 login, 1 row the check found would fail is left out, and 3 rows "
+        "to fix."
     )
-    test = _connection("https://district.test.instructure.com")
-    assert describe_plan(_plan(1, 0, 2), test) == (
-        "Create 1 login, update 0, delete 2, in TEST district.test.instructure.com"
+    assert dialog.details.text().startswith(
+        "In TEST district.test.instructure.com, main account Maple Grove School District. "
+        "The rows to fix are not sent"
     )
+    assert dialog.ok_button.text() == "Send 12 changes"  # the existing login is only read
+
+
+def test_confirmation_says_one_in_the_singular(qtbot):
+    plan = _plan(1, 0, 0, invalid=1)
+    plan.skipped_done = 1
+    dialog = ConfirmRunDialog(None, plan, _connection("https://district.test.instructure.com"))
+    qtbot.addWidget(dialog)
+    assert dialog.headline.text() == "Create 1 login; 1 row to fix."
+    assert "The row to fix is not sent (it is marked Invalid" in dialog.details.text()
+    assert "1 row already done is left alone." in dialog.details.text()
+    assert dialog.ok_button.text() == "Send 1 change"
 
 
 def test_production_needs_the_number_of_changes_typed(qtbot):
@@ -68,9 +87,9 @@ def test_production_needs_the_number_of_changes_typed(qtbot):
         None, _plan(412, 3, 0, invalid=5), _connection("https://district.instructure.com")
     )
     qtbot.addWidget(dialog)
-    assert "PRODUCTION district.instructure.com" in dialog.headline.text()
-    assert "5 rows with problems will not be sent" in dialog.details.text()
-    assert "2 rows already done" in dialog.details.text()
+    assert "In PRODUCTION district.instructure.com" in dialog.details.text()
+    assert "The rows to fix are not sent" in dialog.details.text()
+    assert "2 rows already done are left alone" in dialog.details.text()
     assert not dialog.ok_button.isEnabled()
     qtbot.keyClicks(dialog.confirm_edit, "41")
     assert not dialog.ok_button.isEnabled()
@@ -152,6 +171,47 @@ def test_progress_panel_counts_estimates_and_stops_with_escape(qtbot):
     assert not panel.stop_button.isVisible()
 
 
+def test_progress_panel_after_a_check_shows_the_checks_counts_and_resets(qtbot):
+    panel = RunProgressPanel()
+    qtbot.addWidget(panel)
+    assert panel.isHidden()  # nothing to show before a run
+    panel.start(16, "Checking with Canvas (nothing is changed)…", check=True)
+    panel.show()
+    panel.update_progress(Progress(done=3, total=16, counts={Status.READY: 3}))
+    panel.finish(
+        RunSummary(
+            counts={Status.READY: 11, Status.ALREADY_EXISTS: 1, Status.WOULD_FAIL: 1},
+            seconds=2,
+        )
+    )
+    shown = {status: chip.count for status, chip in panel.chips.items() if not chip.isHidden()}
+    assert shown == {
+        Status.READY: 11,
+        Status.ALREADY_EXISTS: 1,
+        Status.WOULD_FAIL: 1,
+        Status.INVALID: 0,
+    }
+    assert panel.chips[Status.WOULD_FAIL].text().endswith("Would fail: <b>1</b>")
+    assert panel.title.text() == "Check finished: nothing was changed in Canvas"
+
+    panel.start(12)  # the run after it: its own counts, from nothing
+    shown = {status for status, chip in panel.chips.items() if not chip.isHidden()}
+    assert shown == {Status.CREATED, Status.FAILED}
+    panel.update_progress(Progress(done=12, total=12, counts={Status.INVALID: 2}))
+    assert not panel.chips[Status.INVALID].isHidden()
+
+    panel.reset()
+    assert panel.isHidden() and not panel.running
+    assert all(chip.count == 0 and chip.isHidden() for chip in panel.chips.values())
+    assert panel.title.text() == ""
+
+
+def test_duration_words():
+    assert duration_words(0.04) == "under a second"
+    assert duration_words(4.2) == "4.2 s"
+    assert duration_words(83) == "1 min 23 s"
+
+
 def test_time_left_words():
     assert time_left_words(5) == "A few seconds left"
     assert time_left_words(44) == "About 40 s left"
@@ -165,17 +225,18 @@ def test_summary_offers_failed_rows_only_when_some_failed(qtbot):
     )
     box = summary_box(None, summary, saved_to="demo.xlsx")
     qtbot.addWidget(box)
-    assert box.text() == "10 rows done, 1 failed."
+    assert box.text() == "10 created, 1 failed, 3 invalid."
     details = box.informativeText()
-    assert "<td style='padding: 2px 18px 2px 0'>Created</td>" in details
-    assert "<b>10</b>" in details and "Invalid (not sent, fix and run again)</td>" in details
+    assert "The Message column of the failed row says why." in details
+    assert "The invalid rows were not sent: fix them and run again." in details
     assert "saved in<br><span style='white-space: nowrap'><b>demo.xlsx</b>" in details
     assert box.show_failed_button is not None
 
     clean = summary_box(None, RunSummary(counts={Status.CREATED: 3}, seconds=1))
     qtbot.addWidget(clean)
-    assert clean.text() == "All done: 3 rows processed."
+    assert clean.text() == "3 created."
     assert clean.show_failed_button is None
+    assert clean.open_button is None and clean.folder_button is None  # nothing saved
 
     _answer_next_dialog(lambda b: b.show_failed_button.click())
     assert show_summary(None, summary) is True
@@ -183,7 +244,78 @@ def test_summary_offers_failed_rows_only_when_some_failed(qtbot):
     assert show_summary(None, summary) is False
 
 
-def test_summary_counts_in_a_grid_and_the_file_name_kept_whole(qtbot):
+def test_summary_after_a_check_counts_in_the_singular_and_says_what_was_left_out(qtbot):
+    summary = RunSummary(
+        counts={Status.CREATED: 11, Status.ALREADY_EXISTS: 1},
+        seconds=2,
+        left_out=1,
+        skipped_notes=2,
+    )
+    box = summary_box(None, summary, saved_to="/school/logins.xlsx")
+    qtbot.addWidget(box)
+    assert box.text() == (
+        "11 created, 1 already exists; 1 row the check found would fail was left out; "
+        "2 rows that name no student were skipped."
+    )
+    assert "The Message of the row left out says why it would fail" in box.informativeText()
+    assert box.show_failed_button is None
+
+
+def test_check_sentence_counts_what_the_check_found():
+    summary = RunSummary(
+        counts={Status.READY: 11, Status.ALREADY_EXISTS: 2, Status.WOULD_FAIL: 1, Status.INVALID: 3}
+    )
+    assert check_sentence(summary) == "11 ready, 2 already exist, 1 would fail, 3 to fix"
+    one = RunSummary(counts={Status.READY: 1, Status.ALREADY_EXISTS: 1})
+    assert check_sentence(one) == "1 ready, 1 already exists, 0 would fail, 0 to fix"
+
+
+class RecordingOpener(FileOpener):
+    """Opens nothing: remembers the address or command that would have opened."""
+
+    def __init__(self, platform: str) -> None:
+        self.urls: list[str] = []
+        self.commands: list[tuple[str, list[str]]] = []
+        super().__init__(
+            open_url=lambda url: self.urls.append(url.toString()) or True,
+            start_program=lambda program, args: self.commands.append((program, args)) or True,
+            platform=platform,
+        )
+
+
+@pytest.mark.parametrize(
+    ("button", "platform", "urls", "commands"),
+    [
+        ("open_button", "linux", ["file:///school/Maple Grove logins.xlsx"], []),
+        ("open_button", "win32", ["file:///school/Maple Grove logins.xlsx"], []),
+        ("folder_button", "linux", ["file:///school"], []),
+        ("folder_button", "darwin", [], [("open", ["-R", "/school/Maple Grove logins.xlsx"])]),
+        (
+            "folder_button",
+            "win32",
+            [],
+            [("explorer", ["/select,", "/school/Maple Grove logins.xlsx"])],
+        ),
+    ],
+)
+def test_finished_dialog_opens_the_saved_workbook(qtbot, button, platform, urls, commands):
+    saved = "/school/Maple Grove logins.xlsx"
+    opener = RecordingOpener(platform)
+    summary = RunSummary(counts={Status.CREATED: 2, Status.FAILED: 1}, seconds=1)
+    _answer_next_dialog(lambda box: getattr(box, button).click())
+    assert show_summary(None, summary, saved, opener=opener) is False
+    assert opener.urls == urls
+    assert opener.commands == commands
+
+
+def test_show_in_folder_commands():
+    assert folder_command("/a b/c.xlsx", "darwin") == ("open", ["-R", "/a b/c.xlsx"])
+    assert folder_command("/a b/c.xlsx", "linux") is None
+    program, args = folder_command("C:/Users/office/a b.xlsx", "win32")
+    assert program == "explorer" and args[0] == "/select,"
+
+
+def test_summary_counts_show_and_the_file_name_is_kept_whole(qtbot):
     summary = RunSummary(
         counts={Status.CREATED: 120, Status.UPDATED: 14, Status.FAILED: 3}, seconds=83
     )
@@ -193,13 +325,17 @@ def test_summary_counts_in_a_grid_and_the_file_name_kept_whole(qtbot):
     box.show()
     qtbot.waitExposed(box)
     box.grab().save("/tmp/run_summary_box.png")
+    assert box.text() == "120 created, 14 updated, 3 failed."
     label = next(lb for lb in box.findChildren(QLabel) if "saved in" in lb.text())
     bold = QFont(label.font())
     bold.setBold(True)
     assert QFontMetrics(bold).horizontalAdvance(name) <= label.width()  # never wrapped
     assert "<br>in /home/office/Documents/Canvas logins" in label.text()
-    assert label.text().count("<tr>") == 3
+    assert "The Message column of each row that failed says why." in label.text()
+    assert "Time: 1 min 23 s" in label.text()
     assert box.toolTip().endswith(name)
+    assert box.open_button.text() == "Open in Excel"
+    assert box.folder_button.text() == "Show in folder"
 
 
 def test_summary_elides_the_middle_of_a_very_long_file_name(qtbot):
@@ -211,11 +347,19 @@ def test_summary_elides_the_middle_of_a_very_long_file_name(qtbot):
     assert "<br>in " not in box.informativeText()  # no folder given, none shown
 
 
-@pytest.mark.parametrize("cancelled", [True])
-def test_stopped_summary_says_how_to_finish(qtbot, cancelled):
-    box = summary_box(None, RunSummary(counts={Status.CREATED: 4}, seconds=1, cancelled=cancelled))
+def test_stopped_summary_says_how_to_finish(qtbot):
+    box = summary_box(None, RunSummary(counts={Status.CREATED: 4}, seconds=1, cancelled=True))
     qtbot.addWidget(box)
-    assert box.text().startswith("Stopped. 4 rows done; run again")
+    assert box.text() == "Stopped. 4 created."
+    assert "Run again to do the rest" in box.informativeText()
+
+
+def test_summary_note_is_shown(qtbot):
+    box = summary_box(
+        None, RunSummary(counts={Status.FAILED: 1}, seconds=1), note="This is the demo & more."
+    )
+    qtbot.addWidget(box)
+    assert "<i>This is the demo &amp; more.</i>" in box.informativeText()
 
 
 def test_confirmation_holds_no_token(qtbot):

@@ -143,10 +143,12 @@ def test_sheet_picker_when_several_sheets_hold_students(window, tmp_path, answer
     path = write_xlsx(tmp_path / "two.xlsx", {"Class A": rows, "Class B": more})
     answers.sheet = None
     assert not window.open_file(path)  # cancelled in the picker
-    assert asked(answers, "sheet") == [["Class A", "Class B"]]
-    answers.sheet = "Class B"
+    # best first, and preselected: the sheet with more students
+    assert asked(answers, "sheet") == [["Class B", "Class A"]]
+    assert answers.sheet_defaults == ["Class B"]
+    answers.sheet = "Class A"
     assert window.open_file(path)
-    assert window.doc.sheet == "Class B" and window.table_model.rowCount() == 2
+    assert window.doc.sheet == "Class A" and window.table_model.rowCount() == 1
 
 
 def test_edit_rechecks_at_once_and_undo_redo(window, demo, qtbot):
@@ -470,12 +472,14 @@ def test_an_edit_still_open_in_a_cell_is_kept_when_saving(window, demo):
     window.open_file(demo)
     index = window.select_cell(0, 0)
     window.widgets.view.edit(index)
-    editors = [e for e in window.widgets.view.viewport().findChildren(QLineEdit) if e.isVisible()]
+    frozen = window.widgets.view.frozen_part  # First Name is frozen: edited where it is seen
+    editors = [e for e in frozen.viewport().findChildren(QLineEdit) if e.isVisible()]
     assert len(editors) == 1
     editors[0].setText("Avery")
     assert window.save()
     assert read_column(demo, "First Name")[0] == "Avery"
     assert window.widgets.view.state() != window.widgets.view.State.EditingState
+    assert frozen.state() != frozen.State.EditingState
 
 
 def test_action_cells_edit_with_a_drop_down(window, demo):
@@ -494,7 +498,8 @@ def test_action_cells_edit_with_a_drop_down(window, demo):
     window.commit_pending_edit()
     assert cell(window, 5, Role.ACTION) == "Delete"
     window.widgets.view.edit(window.select_cell(5, 0))
-    assert [e for e in window.widgets.view.viewport().findChildren(QLineEdit) if e.isVisible()]
+    frozen = window.widgets.view.frozen_part
+    assert [e for e in frozen.viewport().findChildren(QLineEdit) if e.isVisible()]
 
 
 @pytest.mark.parametrize("shown", [False, True])

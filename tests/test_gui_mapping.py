@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from gui_window_support import asked, write_xlsx
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from core import mappings
 from core.model import Role
-from gui.mapping_dialog import MappingChoice, MappingDialog, column_letter, mapping_problem
+from gui.mapping_dialog import (
+    ANOTHER_SHEET,
+    MappingChoice,
+    MappingDialog,
+    ask_mapping,
+    column_letter,
+    mapping_problem,
+)
 
-ODD_HEADERS = ["Pupil", "Class", "Pupil Number", "Username", "Secret"]
+#: Headers no synonym knows ("Room" is a Class, nothing names the student or the login).
+ODD_HEADERS = ["Kid", "Room", "Kid Code", "Handle", "Secret"]
 ODD_ROWS = [
     ["Ava K", "K", "0045510", "ava.k", "sunny-apple-7"],
     ["Liam O", "K", "0045511", "liam.o", "green-frog-42"],
@@ -31,8 +39,7 @@ def test_remember_and_recall_by_normalised_headers(tmp_path):
     assert mappings.recall(ODD_HEADERS, path=store) == mapping
     # case, spaces, underscores and trailing blank headers do not matter
     assert (
-        mappings.recall(["pupil", "CLASS", "pupil_number", "user name", "secret", ""], path=store)
-        == mapping
+        mappings.recall(["kid", "ROOM", "kid_code", " handle", "secret", ""], path=store) == mapping
     )
     assert mappings.recall([*ODD_HEADERS[:4], "Other"], path=store) is None
     mappings.forget(ODD_HEADERS, path=store)
@@ -95,6 +102,7 @@ def test_header_not_found_asks_for_columns_then_remembers(window, tmp_path, answ
     ((preview, header_row, preset, message),) = asked(answers, "mapping")
     assert header_row == 3 and preview[2][:5] == ODD_HEADERS and preset is None
     assert "header" in message.lower()
+    assert answers.mapping_offered_sheets == [False]  # one sheet: nowhere to go back to
 
     answers.asked.clear()
     answers.mapping = MappingChoice(
@@ -111,7 +119,7 @@ def test_header_not_found_asks_for_columns_then_remembers(window, tmp_path, answ
         window.table_model.headerData(3, Qt.Orientation.Horizontal) == "New Login"
     )  # role columns by role
     assert (
-        window.table_model.headerData(0, Qt.Orientation.Horizontal) == "Pupil"
+        window.table_model.headerData(0, Qt.Orientation.Horizontal) == "Kid"
     )  # teachers' columns as they are
 
     # a second workbook with the same headers opens straight away
@@ -172,3 +180,92 @@ def test_sheet_preview_shows_six_rows_and_the_header_row(qtbot):
     dialog.header_row_spin.setValue(12)  # further down: scrolled into view
     top = table.rowViewportPosition(11)
     assert top >= 0 and top + table.rowHeight(11) <= table.viewport().height()
+
+
+def test_dialog_can_go_back_to_the_sheet_choice(qtbot):
+    preview = [ODD_HEADERS, *ODD_ROWS]
+    plain = MappingDialog(preview)
+    qtbot.addWidget(plain)
+    assert plain.sheet_button is None
+
+    def click_back() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, click_back)
+            return
+        assert dialog.sheet_button.text() == "< Choose another sheet"
+        dialog.sheet_button.click()
+
+    QTimer.singleShot(0, click_back)
+    assert ask_mapping(None, preview, 1, None, "", can_choose_sheet=True) is ANOTHER_SHEET
+
+    def cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, cancel)
+            return
+        dialog.reject()
+
+    QTimer.singleShot(0, cancel)
+    assert ask_mapping(None, preview, 1, None, "", can_choose_sheet=True) is None
+
+
+def test_back_from_the_column_chooser_to_the_sheet_choice(window, tmp_path, answers):
+    """A "Read me" sheet first; the proposed sheet's "Login" may be either login, so the
+    columns are asked; going back offers every sheet with the proposed one preselected,
+    and the columns are then chosen on the sheet picked."""
+    doubtful = ["Name", "Student ID", "Login", "Password"]
+    unknown = ["Kind", "Raum", "Nummer", "Kennung", "Geheim"]
+    path = write_xlsx(
+        tmp_path / "sheets.xlsx",
+        {
+            "Read me": [["How to fill in this workbook"], ["One row per pupil."]],
+            "Pupils": [doubtful, ["Zoë Dubois", "0045512", "zoe.d", "blue-kite-19"]],
+            "Last year": [unknown, ["Noah N", "1", "0045513", "noah.n", "cat-hat-77"]],
+        },
+    )
+    choice = MappingChoice(
+        header_row=1,
+        mapping={Role.SIS_USER_ID: 2, Role.NEW_LOGIN: 3, Role.PASSWORD: 4},
+        remember=False,
+        headers=unknown,
+    )
+    answers.mapping = [ANOTHER_SHEET, choice]
+    answers.sheet = "Last year"
+    assert window.open_file(path)
+    first, second = asked(answers, "mapping")
+    assert first[0][0] == doubtful and first[2][Role.NEW_LOGIN] == 2  # "Login" proposed
+    assert "Column C: 'Login' could be" in first[3]  # core's words for the doubt
+    assert answers.mapping_offered_sheets == [True, True]
+    assert asked(answers, "sheet") == [["Read me", "Pupils", "Last year"]]
+    assert answers.sheet_defaults == ["Pupils"]  # core's proposal, never "Read me"
+    assert second[0][0][:5] == unknown
+    assert window.doc.sheet == "Last year"
+    assert [r.cells[3] for r in window.doc.table.rows] == ["noah.n"]
+
+    # cancelled in the sheet choice: nothing opened, and nothing asked after it
+    window.close_document()
+    answers.asked.clear()
+    answers.mapping = [ANOTHER_SHEET]
+    answers.sheet = None
+    assert not window.open_file(path)
+    assert [key for key, _ in answers.asked] == ["mapping", "sheet"]
+    assert window.doc is None
+
+
+def test_doubtful_login_header_is_asked_and_the_choice_used(window, tmp_path, answers):
+    headers = ["First", "Last", "Student #", "Login", "Pwd"]
+    path = write_xlsx(
+        tmp_path / "login.xlsx",
+        {"Class 3B": [headers, ["Zoë", "Dubois", "0045512", "zoe.d", "blue-kite-19"]]},
+    )
+    answers.mapping = MappingChoice(
+        1, {Role.SIS_USER_ID: 2, Role.NEW_LOGIN: 3, Role.PASSWORD: 4}, False, headers
+    )
+    assert window.open_file(path)
+    ((_preview, _row, preset, message),) = asked(answers, "mapping")
+    assert answers.mapping_offered_sheets == [False]  # one sheet: no way back
+    assert preset[Role.NEW_LOGIN] == 3 and "'Login'" in message
+    table = window.doc.table
+    assert table.columns[Role.NEW_LOGIN] == 3 and table.columns[Role.PASSWORD] == 4
+    assert table.value(0, Role.NEW_LOGIN) == "zoe.d"

@@ -14,10 +14,13 @@ from gui_window_support import (
 
 from core.connection import start_sandbox_connection
 from core.journal import Journal, workbook_key_for
-from core.model import Role, Status
+from core.model import Action, Role, Status
+from core.words import confirmation_lines
 from core.workbook import open_workbook
 from core.workbook.doc import lock_files
 from gui.filter_proxy import RowFilter
+from gui.run_dialogs import ConfirmRunDialog, summary_headline
+from gui.run_flow import DEMO_NOTE
 
 RUN_TIMEOUT_MS = 60_000
 
@@ -63,7 +66,9 @@ def statuses(window) -> dict[str, str]:
     return {full(r): window.doc.table.status(i) for i, r in enumerate(window.doc.table.rows)}
 
 
-def test_check_with_canvas_shows_ready_already_exists_and_failed(window, demo, qtbot, answers):
+def test_check_with_canvas_shows_ready_already_exists_and_would_fail(
+    window, demo, tmp_path, qtbot, answers
+):
     window.set_connection(start_sandbox_connection())
     assert window.open_file(demo)
     fix_demo_problems(window)
@@ -74,14 +79,133 @@ def test_check_with_canvas_shows_ready_already_exists_and_failed(window, demo, q
     found = statuses(window)
     assert found["Ava Kowalski"] == found["Ava Kaur"] == "Ready"  # generated logins
     assert found["Chloé Bernard"] == "Already exists"
-    assert found["Ethan Brown"] == "Failed"
+    assert found["Ethan Brown"] == found["Yuki Tanaka"] == "Would fail"  # never "Failed"
     assert window.doc.table.value(row_of(window, "Ethan"), Role.MESSAGE)
+    table = window.doc.table
+    assert not any(table.value(i, Role.PROCESSED_AT) for i in range(len(table.rows)))
     assert asked(answers, "confirm") == []  # a check changes nothing: no confirmation
     assert asked(answers, "summary") == []
     assert not window.table_model.read_only
     # nothing was written to Canvas: a real run still creates Ava's login
     window.set_row_filter(RowFilter.STATUS, "Ready")
     assert window.proxy.rowCount() == summary.count(Status.READY)
+
+    # the progress panel shows what the check found, not "Created: 0"
+    panel = window.widgets.progress_panel
+    ready = summary.count(Status.READY)
+    shown = {status: chip.count for status, chip in panel.chips.items() if not chip.isHidden()}
+    assert shown == {
+        Status.READY: ready,
+        Status.ALREADY_EXISTS: 1,
+        Status.WOULD_FAIL: 2,
+        Status.INVALID: 0,
+    }
+    assert panel.isVisible() and panel.title.text().startswith("Check finished")
+    assert window.statusBar().currentMessage() == (
+        f"Check finished: {ready} ready, 1 already exists, 2 would fail, 0 to fix. "
+        "Nothing was changed in Canvas."
+    )
+
+    # the panel belongs to the workbook shown: another workbook starts without it
+    assert window.open_file(demo_copy(tmp_path, "Another.xlsx"))
+    assert panel.isHidden() and all(chip.count == 0 for chip in panel.chips.values())
+
+
+def test_run_after_a_check_agrees_with_it(window, demo, qtbot, answers):
+    window.set_connection(start_sandbox_connection())
+    assert window.open_file(demo)
+    fix_demo_problems(window)
+    with qtbot.waitSignal(window.check_finished, timeout=RUN_TIMEOUT_MS) as checked:
+        assert window.check_with_canvas()
+    check = checked.args[0]
+    table = window.doc.table
+    ready_creates = sum(
+        table.status(i) == "Ready" and table.action(i) in (None, Action.CREATE)
+        for i in range(len(table.rows))
+    )
+    assert check.count(Status.READY) == ready_creates + 2  # and Isla's reset, Henry's removal
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as done:
+        assert window.run_changes()
+    (plan,) = asked(answers, "confirm")
+    assert confirmation_lines(plan) == [
+        f"Create {ready_creates} logins",
+        "1 login the check found already exists (recorded, not made again)",
+        "Change 1 login",
+        "Remove 1 login",
+        "2 rows the check found would fail are left out",
+    ]
+    dialog = ConfirmRunDialog(None, plan, window.connection)
+    qtbot.addWidget(dialog)
+    assert dialog.headline.text().startswith(f"Create {ready_creates} logins; 1 login the check")
+    assert dialog.ok_button.text() == f"Send {ready_creates + 2} changes"
+
+    summary = done.args[0]
+    assert summary.count(Status.CREATED) == ready_creates
+    assert summary.count(Status.ALREADY_EXISTS) == 1  # the check's "Already exists", recorded
+    assert summary.count(Status.UPDATED) == summary.count(Status.DELETED) == 1
+    assert summary.count(Status.FAILED) == 0 and summary.left_out == 2
+    assert summary_headline(summary) == (
+        f"{ready_creates} created, 1 already exists, 1 updated, 1 deleted; 2 rows the check "
+        "found would fail were left out."
+    )
+    found = statuses(window)
+    assert found["Chloé Bernard"] == "Already exists"
+    assert table.value(row_of(window, "Chloé"), Role.PROCESSED_AT)  # a run's outcome now
+    for name in ("Ethan", "Yuki"):  # left out: the check's words, untouched by the run
+        assert table.status(row_of(window, name)) == "Would fail"
+        assert not table.value(row_of(window, name), Role.PROCESSED_AT)
+    assert read_column(demo, "Status")[row_of(window, "Yuki")] == "Would fail"
+    # the demo's finished dialog says its failures are deliberate
+    assert answers.summary_notes == [DEMO_NOTE]
+    panel = window.widgets.progress_panel
+    assert panel.chips[Status.CREATED].count == ready_creates
+    assert panel.chips[Status.READY].isHidden() and panel.title.text() == "Finished"
+
+
+def test_finished_dialog_of_another_workbook_has_no_demo_note(window, tmp_path, qtbot, answers):
+    rows = [
+        ["First Name", "Last Name", "SIS User ID", "New Login", "Password"],
+        ["Zoë", "Dubois", "0045512", "yuki.t", "long-enough-12"],  # someone else's login
+        ["Liam", "O'Brien", "0045511", "liam.ob", "long-enough-12"],
+    ]
+    path = write_xlsx(tmp_path / "mine.xlsx", {"Students": rows})
+    window.set_connection(start_sandbox_connection())
+    assert window.open_file(path)
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as done:
+        assert window.run_changes()
+    assert done.args[0].count(Status.FAILED) == 1
+    assert answers.summary_notes == [""]
+    assert window.statusBar().currentMessage() == "Finished. 1 created, 1 failed."
+
+
+def test_check_offers_the_leading_zeros_excel_dropped(window, tmp_path, qtbot):
+    rows = [
+        ["SIS User ID", "New Login", "Password"],
+        [45510, "ava.k", "long-enough-12"],  # stored as a number: 0045510 lost its zeros
+        ["0045511", "liam.o", "long-enough-12"],
+        [45512, "zoe.d", "long-enough-12"],
+    ]
+    path = write_xlsx(tmp_path / "numbers.xlsx", {"Students": rows})
+    window.set_connection(start_sandbox_connection())
+    assert window.open_file(path)
+    bar = window.widgets.id_fix_bar
+    assert bar.isHidden()
+    with qtbot.waitSignal(window.check_finished, timeout=RUN_TIMEOUT_MS):
+        assert window.check_with_canvas()
+    assert not bar.isHidden()
+    assert bar.fix is not None and bar.fix.rows == [0, 2] and bar.fix.width == 7
+    assert window.doc.table.value(0, Role.SIS_USER_ID) == "45510"  # never changed unasked
+    assert bar.apply_fix() == 2
+    assert [window.doc.table.value(i, Role.SIS_USER_ID) for i in range(3)] == [
+        "0045510",
+        "0045511",
+        "0045512",
+    ]
+    window.undo_stack.undo()  # one undo step puts them back, and offers the fix again
+    assert window.doc.table.value(2, Role.SIS_USER_ID) == "45512" and not bar.isHidden()
+    # a workbook opened afterwards does not inherit the offer
+    assert window.open_file(demo_copy(tmp_path))
+    assert bar.isHidden() and bar.fix is None
 
 
 def test_check_without_a_connection_asks_to_connect(window, demo, answers):

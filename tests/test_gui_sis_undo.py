@@ -17,12 +17,13 @@ from PySide6.QtWidgets import QApplication
 from core.connection import start_sandbox_connection
 from core.journal import workbook_key_for
 from core.model import Action, Role, Row, RunMethod, Table, role_for_header
-from core.plan import Plan
+from core.plan import Operation, Plan
 from core.rules import check_table
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
 from core.sis.method import IMPORT_RECOMMENDED_FROM
 from core.workflow import RunRequest
 from gui import sis_dialogs
+from gui.run_flow import DEMO_NOTE
 from gui.sis_dialogs import MethodChoice, method_confirm_dialog
 from gui.sis_export_dialog import ExportSisDialog
 from gui.undo_dialog import UndoConfirmDialog
@@ -31,9 +32,12 @@ RUN_TIMEOUT_MS = 60_000
 
 
 def fake_plan(creates: int, updates: int = 0) -> Plan:
-    ops = [SimpleNamespace(action=Action.CREATE)] * creates
-    ops += [SimpleNamespace(action=Action.UPDATE)] * updates
-    return Plan(operations=ops)  # type: ignore[arg-type]
+    actions = [Action.CREATE] * creates + [Action.UPDATE] * updates
+    ops = [
+        Operation(row=i, action=action, user_ref=f"sis_user_id:{7001 + i}", unique_id=f"pupil.{i}")
+        for i, action in enumerate(actions)
+    ]
+    return Plan(operations=ops)
 
 
 def fake_connection(production: bool = False) -> SimpleNamespace:
@@ -51,7 +55,7 @@ def test_method_choice_recommends_by_row_count(qtbot):
     qtbot.addWidget(small)
     assert small.api.isChecked() and "(recommended)" in small.api.text()
     assert not small.import_box.isEnabled()
-    assert "update and removal" in small.password_note.text()
+    assert "The 2 update and removal rows go through the API first" in small.password_note.text()
     assert "only when it makes a new login" in small.password_note.text()
     large = MethodChoice(fake_plan(IMPORT_RECOMMENDED_FROM + 100))
     qtbot.addWidget(large)
@@ -81,12 +85,13 @@ import json
 from types import SimpleNamespace
 from PySide6.QtWidgets import QApplication, QLabel
 from core.model import Action
-from core.plan import Plan
+from core.plan import Operation, Plan
 from gui.sis_dialogs import method_confirm_dialog
 
 app = QApplication([])
-plan = Plan(operations=[SimpleNamespace(action=Action.CREATE)] * 400
-            + [SimpleNamespace(action=Action.UPDATE)] * 3)
+actions = [Action.CREATE] * 400 + [Action.UPDATE] * 3
+plan = Plan(operations=[Operation(row=i, action=a, user_ref=f"sis_user_id:{i}", unique_id=f"p{i}")
+                        for i, a in enumerate(actions)])
 connection = SimpleNamespace(production=True, kind="production", account_name="Maple Grove",
                              description="PRODUCTION school.instructure.com",
                              can_manage_logins=True)
@@ -138,8 +143,78 @@ def test_confirm_run_with_method_returns_the_choice_as_a_run_request(qtbot):
         dialog.accept()
 
     QTimer.singleShot(0, answer)
-    request = sis_dialogs.confirm_run_with_method(parent, fake_plan(5), fake_connection())
+    chosen_before = RunRequest(RunMethod.SIS_IMPORT, DEFAULT_LOGIN_SIS_PATTERN)
+    request = sis_dialogs.confirm_run_with_method(
+        parent, fake_plan(5), fake_connection(), chosen_before
+    )
     assert request == RunRequest(RunMethod.SIS_IMPORT, "{sis_user_id}-K3")
+
+
+@pytest.mark.parametrize(
+    ("creates", "previous", "offered"),
+    [
+        (5, None, False),  # a small workbook: the API, without asking how
+        (5, RunRequest(RunMethod.API, "{sis_user_id}-X"), False),
+        (5, RunRequest(RunMethod.SIS_IMPORT), True),  # chosen last time
+        (IMPORT_RECOMMENDED_FROM, None, True),  # many new logins: offered
+        (0, RunRequest(RunMethod.SIS_IMPORT), False),  # nothing to import
+    ],
+)
+def test_sis_section_only_when_offered_or_chosen_before(qtbot, creates, previous, offered):
+    parent = sis_dialogs.QWidget()
+    qtbot.addWidget(parent)
+    seen = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        seen.append(dialog.findChild(MethodChoice) is not None)
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    plan = fake_plan(creates, updates=1)
+    request = sis_dialogs.confirm_run_with_method(parent, plan, fake_connection(), previous)
+    assert seen == [offered]
+    assert sis_dialogs.method_offered(plan, previous) is offered
+    if not offered:
+        pattern = previous.login_sis_pattern if previous else DEFAULT_LOGIN_SIS_PATTERN
+        assert request == RunRequest(RunMethod.API, pattern)
+
+
+def test_logins_the_check_found_are_not_counted_as_new(qtbot):
+    plan = fake_plan(IMPORT_RECOMMENDED_FROM)
+    assert sis_dialogs.method_offered(plan)
+    plan.checked_existing = 1  # the run only records that one: fewer new logins
+    assert sis_dialogs.new_logins(plan) == IMPORT_RECOMMENDED_FROM - 1
+    assert not sis_dialogs.method_offered(plan)
+    group = MethodChoice(plan)
+    qtbot.addWidget(group)
+    assert f"For {IMPORT_RECOMMENDED_FROM - 1} new logins" in group.advice.text()
+
+
+def test_pattern_example_uses_this_workbooks_ids(qtbot):
+    plan = fake_plan(3)
+    group = MethodChoice(plan, RunRequest(RunMethod.SIS_IMPORT))
+    qtbot.addWidget(group)
+    hint = group.pattern.hint.text()
+    assert "For pupil.0 (SIS User ID 7001), the first new login here" in hint
+    assert "<b>7001-L2</b>" in hint
+    group.pattern.edit.setText("{login}@k3")
+    assert "<b>pupil.0@k3</b>" in group.pattern.hint.text()
+    # a student named only by a Canvas id: {sis_user_id} cannot be made for them
+    canvas_only = Plan(
+        operations=[
+            Operation(row=0, action=Action.CREATE, user_ref="101", unique_id="zoe.d"),
+            Operation(row=1, action=Action.CREATE, user_ref="sis_user_id:0045512", unique_id="x"),
+        ]
+    )
+    other = MethodChoice(canvas_only, RunRequest(RunMethod.SIS_IMPORT))
+    qtbot.addWidget(other)
+    field = other.pattern
+    assert "For x (SIS User ID 0045512)" in field.hint.text()
+    field.edit.setText("{canvas_user_id}-L")
+    assert "For zoe.d, the first new login here, the login's SIS ID is <b>101-L</b>" in (
+        field.hint.text()
+    )
 
 
 def test_export_dialog_writes_the_file_and_lists_rows_left_out(qtbot, tmp_path):
@@ -250,8 +325,20 @@ def test_import_run_then_undo_in_the_window(window, tmp_path, qtbot, answers):
     after = {(lg["user_id"], lg["unique_id"]) for lg in sandbox.state.all_active_logins()}
     assert not (after & made)
     assert after == before - {(117, "henry.d")}  # the run's own Remove row
+    # the finished dialog says how to create them again, in the command line's words
+    again = (
+        f"Undone: {len(created)} logins removed. To create them again, run the workbook "
+        "again: the rows are no longer done."
+    )
+    assert answers.summary_notes[-1] == again
+    assert window.statusBar().currentMessage() == f"Finished. {again}"
     assert not window.undo_last_run()
     assert answers.infos and answers.infos[-1][0] == "Nothing to undo"
+    # and so it is: running again creates them again
+    with qtbot.waitSignal(window.run_finished, timeout=RUN_TIMEOUT_MS) as rerun:
+        assert window.run_changes(confirm=False, request=RunRequest())
+    assert rerun.args[0].count("Created") == len(created)
+    assert answers.summary_notes[-1] == DEMO_NOTE  # a run's note, not the undo's words
 
 
 def test_menu_items_are_there(window, tmp_path):
