@@ -297,6 +297,9 @@ class Row:
     #: Reader problems with single cells, e.g. a formula with no cached value:
     #: column index -> plain-language message. The rules turn these into findings.
     cell_problems: dict[int, str] = field(default_factory=dict)
+    #: Columns whose cell the file stored as a number showing no leading zeros (an id
+    #: may have lost them); an edit makes the cell text.
+    number_cells: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -341,6 +344,7 @@ class Table:
         """A user edit: remembered so the writer puts it back into the file."""
         self.rows[row].cells[column] = value
         self.rows[row].cell_problems.pop(column, None)
+        self.rows[row].number_cells.discard(column)
         self.edited.add((row, column))
 
     def ensure_column(self, role: Role) -> int:
@@ -375,6 +379,7 @@ class Table:
         for row in self.rows:
             row.cells.insert(col, "")
             row.cell_problems = {moved(c): text for c, text in row.cell_problems.items()}
+            row.number_cells = {moved(c) for c in row.number_cells}
         for known, column in self.columns.items():
             self.columns[known] = moved(column)
         self.columns[role] = col

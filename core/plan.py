@@ -156,7 +156,7 @@ def _operation(table: Table, row: int, widths: dict[Role, int | None]) -> Operat
         or (checked and status == Status.ALREADY_EXISTS.value),
         generated=table.generated_login(row) if action is Action.CREATE else None,
         padded_user_ref=_padded_ref(table, *student, widths),
-        number_typed_id=table.columns.get(student[0]) in table.number_typed_columns,
+        number_typed_id=table.columns.get(student[0]) in table.rows[row].number_cells,
     )
 
 

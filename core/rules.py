@@ -353,15 +353,14 @@ class _RowChecker:
                     "to test them",
                     Severity.WARNING,
                 )
-        if column not in table.number_typed_columns:
-            return
-        first = next((r for r in asked if table.value(r, Role.SIS_USER_ID).strip()), None)
+        first = next((r for r in asked if column in table.rows[r].number_cells), None)
         if first is not None:
             self.add(
                 first,
                 Role.SIS_USER_ID,
-                "The SIS User ID column is stored as numbers in this workbook, and Excel "
-                "drops the leading zeros of numbers (0045510 becomes 45510). If your "
+                "SIS User IDs in this column are stored as numbers in this workbook (this "
+                "one among them), and Excel drops the leading zeros of numbers (0045510 "
+                "becomes 45510). If your "
                 "school's ids begin with 0, format the column as Text and type the ids "
                 "again with their zeros, or use Check with Canvas to test them",
                 Severity.WARNING,

@@ -359,12 +359,14 @@ def check_sentence(summary: Any) -> str:
     """What a check with Canvas found: "11 ready, 1 already exists, 1 would fail, 3 to fix"."""
     ready = summary.count(Status.READY)
     exist = summary.count(Status.ALREADY_EXISTS)
-    words = [
-        f"{ready} ready",
-        f"{exist} already {'exists' if exist == 1 else 'exist'}",
-        f"{summary.count(Status.WOULD_FAIL)} would fail",
-        f"{summary.count(Status.INVALID)} to fix",
-    ]
+    would_fail, invalid = summary.count(Status.WOULD_FAIL), summary.count(Status.INVALID)
+    words = [f"{ready} ready"]
+    if exist:
+        words.append(f"{exist} already {'exists' if exist == 1 else 'exist'}")
+    if would_fail:
+        words.append(f"{would_fail} would fail")
+    if invalid:
+        words.append(f"{invalid} to fix")
     return "; ".join([", ".join(words), *set_aside_words(0, summary.skipped_notes)])
 
 

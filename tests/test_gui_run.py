@@ -102,7 +102,7 @@ def test_check_with_canvas_shows_ready_already_exists_and_would_fail(
     }
     assert panel.isVisible() and panel.title.text().startswith("Check finished")
     assert window.statusBar().currentMessage() == (
-        f"Check finished: {ready} ready, 1 already exists, 2 would fail, 0 to fix. "
+        f"Check finished: {ready} ready, 1 already exists, 2 would fail. "
         "Nothing was changed in Canvas."
     )
 

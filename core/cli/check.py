@@ -8,6 +8,7 @@ from typing import TextIO
 from core.cli.common import add_workbook_options, finding_line, open_workflow, positive
 from core.cli.status import ExitStatus
 from core.model import MIN_PASSWORD_LENGTH, Severity
+from core.words import plural
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -32,7 +33,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     errors = {f.row for f in findings if f.severity is Severity.ERROR}
     warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
     if errors:
-        print(f"{len(errors)} row(s) have problems to fix; {warnings} warning(s).", file=err)
+        have = "has a problem" if len(errors) == 1 else "have problems"
+        print(
+            f"{plural(len(errors), 'row')} {have} to fix; {plural(warnings, 'warning')}.",
+            file=err,
+        )
         return ExitStatus.ROWS_FAILED
-    print(f"No problems found; {warnings} warning(s).", file=err)
+    print(f"No problems found; {plural(warnings, 'warning')}.", file=err)
     return ExitStatus.OK

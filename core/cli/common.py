@@ -57,6 +57,7 @@ from core.model import (
 from core.profiles import Profile, ProfileStore
 from core.run.engine import CanvasUnavailable, RunSummary
 from core.run.pacing import read_with_retries
+from core.words import plural
 from core.workbook import (
     HeaderNotFoundError,
     WorkbookError,
@@ -374,8 +375,8 @@ def stopped_message(stopped: CanvasUnavailable) -> str:
     done = sum(1 for r in stopped.summary.results if r.status is not Status.INVALID)
     if done:
         return (
-            f"{stopped.message} The run stopped; the {done} row(s) finished before are "
-            "saved. Run again to finish the rest."
+            f"{stopped.message} The run stopped; {plural(done, 'row')} finished before "
+            f"{'is' if done == 1 else 'are'} saved. Run again to finish the rest."
         )
     return f"{stopped.message} Nothing was changed."
 

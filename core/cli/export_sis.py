@@ -18,6 +18,7 @@ from core.sis.export import (
     check_pattern,
     export_logins_csv,
 )
+from core.words import plural
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -56,12 +57,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         )
     extra = []
     if result.not_create:
-        extra.append(f"{result.not_create} update or removal row(s) are not part of an import")
+        are = "is" if result.not_create == 1 else "are"
+        extra.append(
+            f"{plural(result.not_create, 'update or removal row')} {are} not part of an import"
+        )
     if result.already_done:
-        extra.append(f"{result.already_done} row(s) already done")
+        extra.append(f"{plural(result.already_done, 'row')} already done")
     print(
-        f"Wrote {result.written} login(s) to {result.path}; {len(result.left_out)} row(s) "
-        "left out" + (f"; {'; '.join(extra)}" if extra else "") + ".",
+        f"Wrote {plural(result.written, 'login')} to {result.path}; "
+        f"{plural(len(result.left_out), 'row')} left out"
+        + (f"; {'; '.join(extra)}" if extra else "")
+        + ".",
         file=out,
     )
     return ExitStatus.ROWS_FAILED if result.left_out else ExitStatus.OK

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         restored = workflow.restore()
         if restored:
             print(
-                f"Put {len(restored)} result(s) from an earlier run into the workbook "
+                f"Put {plural(len(restored), 'result')} from an earlier run into the workbook "
                 "(nothing sent again).",
                 file=err,
             )

@@ -107,9 +107,11 @@ def build_table(
             row.cells[column] = row.cells[column].strip()
 
     table = Table(sheet=sheet, headers=headers, header_row=header_row, columns=columns, rows=rows)
-    table.number_typed_columns = {
-        column - 1 for row, column in numbers if row > header_row and column <= width
-    }
+    for row_number, column in numbers:
+        index = index_of_sheet_row.get(row_number)
+        if index is not None and column <= width:
+            rows[index].number_cells.add(column - 1)
+    table.number_typed_columns = {column for row in rows for column in row.number_cells}
     for role in OUTPUT_ROLES:
         table.ensure_column(role)
     return table, reading
