@@ -13,6 +13,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from openpyxl.utils import get_column_letter
+
 from core.id_padding import lost_zeros, padding_width, width_example
 from core.model import (
     INPUT_ROLES,
@@ -27,6 +29,8 @@ from core.model import (
     Table,
     login_key,
 )
+from core.workbook.headers import read_headers
+from core.workbook.text import LINE_BREAKS
 
 MAX_LOGIN_LENGTH = 100
 MAX_PASSWORD_LENGTH = 255
@@ -35,6 +39,8 @@ ACTION_WORDS_HELP = (
 )
 #: Provider words that mean Canvas's own sign-in (a password can be set).
 CANVAS_PROVIDER_WORDS = frozenset({"canvas"})
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = frozenset("=+-@")
 
 
 def findings_by_row(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
@@ -216,6 +222,7 @@ class _RowChecker:
             self._login_text(row, new)
         if action is Action.CREATE or (action is Action.UPDATE and rename_target(table, row)[1]):
             self._login_space(row, new.strip())
+            self._login_formula_start(row, new.strip())
         if action is Action.UPDATE:
             _, rename_to = rename_target(table, row)
             if not rename_to and not table.value(row, Role.PASSWORD):
@@ -227,13 +234,22 @@ class _RowChecker:
                 )
 
     def _login_text(self, row: int, text: str) -> None:
-        if any(not ch.isprintable() for ch in text):
+        if not LINE_BREAKS.isdisjoint(text):
             self.add(
                 row,
                 Role.NEW_LOGIN,
-                "Login name has a character that cannot be printed (a tab, line break or "
-                "hidden character); retype it",
+                "Login name is on more than one line (the cell has a line break, Alt+Enter "
+                "in Excel, which shows only the first line); put the whole name on one line",
             )
+        elif any(not ch.isprintable() for ch in text):
+            self.add(
+                row,
+                Role.NEW_LOGIN,
+                "Login name has a character that cannot be printed (a tab or a hidden "
+                "character); retype it",
+            )
+        elif text != text.strip():
+            self.add(row, Role.NEW_LOGIN, "Login name starts or ends with a space; remove it")
         if len(text) > MAX_LOGIN_LENGTH:
             self.add(
                 row,
@@ -241,8 +257,6 @@ class _RowChecker:
                 f"Login name is {len(text)} characters long; Canvas allows at most "
                 f"{MAX_LOGIN_LENGTH}",
             )
-        if text != text.strip():
-            self.add(row, Role.NEW_LOGIN, "Login name starts or ends with a space; remove it")
         stripped = text.strip()
         if stripped != stripped.lower():
             self.add(
@@ -253,11 +267,23 @@ class _RowChecker:
                 Severity.WARNING,
             )
 
+    def _login_formula_start(self, row: int, login: str) -> None:
+        """A new login name that a spreadsheet would take for a formula."""
+        if login[:1] not in FORMULA_STARTS:
+            return
+        self.add(
+            row,
+            Role.NEW_LOGIN,
+            f"Login name '{login}' starts with '{login[0]}': whoever exports Canvas's logins "
+            "to a spreadsheet would get a formula instead of the name. Start it with a "
+            "letter or a digit",
+        )
+
     def _login_space(self, row: int, login: str) -> None:
         """A new login name with a space inside: Canvas takes it, a young pupil cannot
         type it reliably (one space or two? and where?)."""
-        if len(login.split()) < 2:
-            return
+        if len(login.split()) < 2 or not login.isprintable():
+            return  # a tab or a line break has a finding of its own
         joined = ".".join(login.split())
         self.add(
             row,
@@ -391,6 +417,34 @@ class _RowChecker:
                     "can belong to only one student",
                 )
 
+    def same_headings(self, rows: list[int]) -> None:
+        """A column headed as one of the app's columns is (two "New Login" columns): the
+        app uses only one of them, so say which, once, on the first row to be sent."""
+        table = self.table
+        first = next((row for row in rows if not table.is_done(row)), None)
+        if first is None:
+            return
+        headers = table.headers[: table.appended_from]
+        for role, columns in read_headers(headers).ambiguous.items():
+            used = table.column(role)
+            if used is None or len(columns) < 2:
+                continue
+            for column in columns:
+                if column == used or role_for_column(table, column) is not None:
+                    continue
+                letter, used_letter = get_column_letter(column + 1), get_column_letter(used + 1)
+                self.found.append(
+                    Finding(
+                        first,
+                        column,
+                        f"Column {letter} ('{headers[column]}') is headed as a {role.value} "
+                        f"column too; Canvas Logins uses column {used_letter} "
+                        f"('{headers[used]}') for the {role.value} and leaves column {letter} "
+                        "as it is. If that is the wrong one, rename one of the two headings",
+                        Severity.WARNING,
+                    )
+                )
+
 
 def role_for_column(table: Table, column: int) -> Role | None:
     for role, col in table.columns.items():
@@ -420,6 +474,7 @@ def check_table(
         if not table.is_done(row):
             checker.check(row)
     checker.duplicates(considered)
+    checker.same_headings(considered)
     checker.short_sis_ids(considered)
     checker.found.sort(key=lambda f: (f.row, f.column if f.column is not None else -1))
     return checker.found

@@ -196,6 +196,8 @@ def test_describe_error_is_plain_and_hides_secrets():
         ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
         ("http://localhost:3000", "http://localhost:3000"),
         ("http://[::1]:3000/api/v1", "http://[::1]:3000"),
+        ("http://127.8.0.1:8080", "http://127.8.0.1:8080"),
+        ("http://LocalHost:5000", "http://localhost:5000"),
     ],
 )
 def test_addresses_are_normalised(typed, base):
@@ -211,6 +213,9 @@ def test_addresses_are_normalised(typed, base):
         "https://user:pw@school.example",
         "https://",
         "http://10.0.0.5",
+        "http://canvas.localhost:3000",
+        "http://localhost.school.example",
+        "http://[::ffff:10.0.0.5]",
     ],
 )
 def test_unusable_addresses_are_refused_in_plain_words(bad):
@@ -231,6 +236,23 @@ def test_http_to_a_remote_host_is_refused_before_any_network_traffic(monkeypatch
     with pytest.raises(CanvasConfigError) as caught:
         CanvasClient("http://example.invalid", SECRET)
     assert "https://" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("http://school.instructure.com/courses/1", "https://school.instructure.com"),
+        ("http://canvas.example.edu:8443/login", "https://canvas.example.edu:8443"),
+        ("http://[2001:db8::7]:8443/", "https://[2001:db8::7]:8443"),
+        ("http://[2001:db8::7]", "https://[2001:db8::7]"),
+        ("http://canvas.localhost:3000", "https://canvas.localhost:3000"),
+    ],
+)
+def test_plain_http_is_for_this_computer_only_and_the_https_advice_keeps_the_port(typed, suggested):
+    with pytest.raises(CanvasConfigError) as caught:
+        normalise_base_url(typed)
+    assert caught.value.message.endswith(f"Try {suggested}")
+    assert normalise_base_url(suggested) == suggested  # the advice is an address that works
 
 
 def test_a_token_with_impossible_characters_is_refused_without_echoing_it():

@@ -362,3 +362,60 @@ def test_a_note_row_in_a_full_sheet_with_a_broken_teachers_cell_is_still_no_requ
 
     assert is_note_row(table, 1)
     assert check_table(table) == []
+
+
+def test_a_new_login_name_a_spreadsheet_would_take_for_a_formula_is_an_error():
+    starts = ["=1+1", "+ava", "-ava.k", "@ava"]
+    rows = [ok_row(**{"SIS User ID": str(n), "New Login": name}) for n, name in enumerate(starts)]
+    rows += [
+        ok_row(**{"SIS User ID": "10", "New Login": "ava-k=2+@"}),  # inside the name: fine
+        # renaming to such a name gives Canvas a new one
+        ok_row(
+            **{
+                "SIS User ID": "11",
+                "Current Login": "jose.a",
+                "New Login": "=jose",
+                "Action": "Update",
+            }
+        ),
+        # an existing login with such a name may still get a new password or be removed
+        ok_row(**{"SIS User ID": "12", "New Login": "-old", "Action": "Reset"}),
+        ok_row(**{"SIS User ID": "13", "New Login": "@old", "Action": "Delete", "Password": ""}),
+    ]
+    table = make_table(rows)
+    formula = [f for f in check_table(table) if "would get a formula" in f.message]
+    assert [f.row for f in formula] == [0, 1, 2, 3, 5]
+    assert all(f.severity is Severity.ERROR for f in formula)
+    assert all(f.column == table.column(Role.NEW_LOGIN) for f in formula)
+    assert formula[2].message == (
+        "Login name '-ava.k' starts with '-': whoever exports Canvas's logins to a "
+        "spreadsheet would get a formula instead of the name. Start it with a letter or a digit"
+    )
+
+
+def test_a_login_name_with_a_line_break_is_one_error_that_says_so():
+    names = ["ava\nk", "liam.o\r\n", "zoe\u2028d", "mia\ts"]
+    rows = [ok_row(**{"SIS User ID": str(n), "New Login": name}) for n, name in enumerate(names)]
+    findings = check_table(make_table(rows))
+    assert [f.row for f in findings] == [0, 1, 2, 3]  # one each, no "space" besides
+    assert all(f.severity is Severity.ERROR for f in findings)
+    assert all("more than one line" in f.message for f in findings[:3])
+    assert "cannot be printed (a tab" in findings[3].message
+
+
+def test_a_second_column_with_an_apps_heading_is_a_warning_on_the_first_row():
+    headers = [*HEADERS, "New Login", "Status"]
+    table = make_table([ok_row(), ok_row(**{"SIS User ID": "2", "New Login": "liam.o"})], headers)
+    table.columns[Role.NEW_LOGIN] = 4  # the first of each, as the reader takes them
+    table.columns[Role.STATUS] = 8
+    warnings = check_table(table)
+    assert [(f.row, f.column, f.severity) for f in warnings] == [
+        (0, 9, Severity.WARNING),
+        (0, 10, Severity.WARNING),
+    ]
+    assert warnings[0].message == (
+        "Column J ('New Login') is headed as a New Login column too; Canvas Logins uses "
+        "column E ('New Login') for the New Login and leaves column J as it is. If that is "
+        "the wrong one, rename one of the two headings"
+    )
+    assert "uses column I ('Status') for the Status" in warnings[1].message

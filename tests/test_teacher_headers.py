@@ -258,3 +258,29 @@ def test_a_sheet_with_a_name_and_describing_columns_keeps_them_with_columns(caps
     assert code == 0, out + err
     cells = open_workbook(path, mapping={Role.NEW_LOGIN: 3}).table.rows[0].cells
     assert cells[:4] == ["Ava Kowalski", "2B", "0045510", "ava.k"]  # from Pupil, by header
+
+
+def test_two_columns_named_new_login_are_asked_about_never_silently_one(capsys, tmp_path):
+    rows = [
+        ["SIS User ID", "New Login", "New Login", "Password", "Status", "Status"],
+        ["0045510", "ava.k", "ava.kowalski", "sunny-apple-7", "", "checked by Ms. Patel"],
+    ]
+    path = book(tmp_path / "twice.xlsx", rows)
+    doc = open_workbook(path)
+    assert doc.ambiguous[Role.NEW_LOGIN] == [1, 2]  # the app asks (it presets the first)
+    assert doc.ambiguous[Role.STATUS] == [4, 5]
+
+    code, out, err = call(capsys, "check", path)
+    assert code == 2 and out == ""
+    assert "New Login could be column B ('New Login') or column C ('New Login')" in err
+    assert "one heading twice: --columns takes the first; to use another, rename it" in err
+
+    # Told to take the first, the other columns headed like the app's are still named.
+    code, out, err = call(capsys, "check", path, "--columns", "New Login=New Login")
+    assert code == 0, err
+    assert (
+        "row 2, New Login: Column C ('New Login') is headed as a New Login column too; "
+        "Canvas Logins uses column B ('New Login') for the New Login and leaves column C as "
+        "it is." in out
+    )
+    assert "row 2, Status: Column F ('Status') is headed as a Status column too" in out

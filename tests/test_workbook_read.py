@@ -209,6 +209,7 @@ def test_ids_stored_as_numbers_come_back_as_digits(tmp_path):
     ws = book.active
     ws["C4"].number_format = "0000000"
     ws["G2"] = dt.datetime(2019, 3, 4)
+    ws["G2"].number_format = "yyyy-mm-dd"  # a date, as a teacher formats one
     ws["G3"] = dt.datetime(2019, 3, 4, 8, 30)
     ws["H2"] = True
     ws["H3"] = False
@@ -501,3 +502,58 @@ def test_a_mapping_keeps_the_name_and_class_columns_found_by_header(tmp_path):
     # a role mapped to -1 is left out on purpose, even when its header says it
     table = open_workbook(path, mapping={Role.NEW_LOGIN: 3, Role.TEACHER: -1}).table
     assert table.column(Role.TEACHER) is None and table.column(Role.FULL_NAME) == 0
+
+
+# ---------------------------------------------------------------- as Excel shows it
+
+
+def test_excel_escapes_are_read_as_excel_shows_them(tmp_path):
+    """``_xHHHH_`` is a UTF-16 code unit, ``_x005F_`` an escaped underscore, in shared and
+    inline strings alike; openpyxl leaves them (and mangles ``_x005F_``)."""
+    from hostile_support import SHEET_TAIL, sheet_head, write_package
+
+    strings = ["SIS User ID", "New Login", "ava_x0000_.k", "price_x005F_x0041_", "_xD83D__xDE00_"]
+    rows = "".join(
+        f'<row r="{number}">'
+        + "".join(f'<c t="s"><v>{index}</v></c>' for index in indexes)
+        + (f'<c t="inlineStr"><is><t>{inline}</t></is></c>' if inline else "")
+        + "</row>"
+        for number, indexes, inline in (
+            (1, (0, 1), ""),
+            (2, (3,), "ava_x0000_.k"),
+            (3, (4,), "Zo_x00EB__x000D__x000A_Dubois"),
+            (4, (3, 2), ""),
+        )
+    )
+    parts = [sheet_head(), rows, SHEET_TAIL]
+    path = write_package(tmp_path / "escaped.xlsx", parts, strings=strings)
+    table = open_workbook(path).table
+    assert [row.cells[:2] for row in table.rows] == [
+        ["price_x0041_", "ava\x00.k"],
+        ["\U0001f600", "Zoë\r\nDubois"],
+        ["price_x0041_", "ava\x00.k"],
+    ]
+    assert preview_rows(path)[1][:2] == ["price_x0041_", "ava\x00.k"]
+    from core.rules import check_table
+
+    hidden = [f for f in check_table(table) if "cannot be printed" in f.message]
+    assert [f.row for f in hidden] == [0, 2]  # what Excel shows has a hidden character
+    assert any("more than one line" in f.message for f in check_table(table) if f.row == 1)
+
+
+def test_a_line_break_in_a_login_cell_stays_for_the_rules_to_refuse(tmp_path):
+    from core.rules import check_table
+
+    book = simple_book(
+        [
+            ["Ava", "Ms. Patel", "0045510", "ava.k\n", "sunny-apple-7", ""],
+            ["Liam", "Ms. Patel", "0045511", "liam\no", "sunny-apple-7", ""],
+            ["Zoë", "Ms. Patel", " 0045512\n", "  zoe.d  ", "sunny-apple-7", ""],
+        ]
+    )
+    table = open_workbook(save(book, tmp_path / "breaks.xlsx")).table
+    assert [table.value(row, Role.NEW_LOGIN) for row in range(3)] == ["ava.k\n", "liam\no", "zoe.d"]
+    assert table.value(2, Role.SIS_USER_ID) == "0045512"  # other columns are trimmed as before
+    errors = [(f.row, f.message) for f in check_table(table) if f.role is Role.NEW_LOGIN]
+    assert [row for row, _ in errors] == [0, 1]  # one finding each
+    assert all(message.startswith("Login name is on more than one line") for _, message in errors)

@@ -56,8 +56,10 @@ def use_system_trust_store() -> None:
 
 
 def is_loopback_host(host: str) -> bool:
+    """True for this computer: ``localhost``, 127.0.0.0/8 and ``::1``. A name ending in
+    ``.localhost`` is not taken on its word: a resolver or a proxy may send it anywhere."""
     host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -96,13 +98,14 @@ def normalise_base_url(url: str) -> str:
             "The Canvas address must not contain a user name or password. "
             "Use the plain address, like https://school.instructure.com"
         )
+    shown_host = f"[{host}]" if ":" in host else host
+    address = shown_host + (f":{port}" if port is not None else "")
     if scheme == "http" and not is_loopback_host(host):
         raise CanvasConfigError(
             f"The Canvas address must start with https:// (only a Canvas on this computer "
-            f"may use http://). Try https://{host}"
+            f"may use http://). Try https://{address}"
         )
-    shown_host = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{shown_host}" + (f":{port}" if port is not None else "")
+    return f"{scheme}://{address}"
 
 
 class BearerAuth(requests.auth.AuthBase):

@@ -172,6 +172,11 @@ def unclear_columns_message(
             reasons.append(
                 f"{role.value} could be "
                 + " or ".join(_column_words(headers, column) for column in columns)
+                + (
+                    " (one heading twice: --columns takes the first; to use another, rename it)"
+                    if len({header_key(headers[column]) for column in columns}) == 1
+                    else ""
+                )
             )
         examples.append(f"{role.value}={headers[columns[0]]}")
     return (

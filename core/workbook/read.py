@@ -7,37 +7,32 @@ text a person sees in Excel (ids as digits, leading zeros from the number format
 
 from __future__ import annotations
 
-import io
-import warnings
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.datetime import from_excel
 
 from core.model import DESCRIBING_ROLES, OUTPUT_ROLES, Role, Row, Table
 from core.workbook.csv_io import read_csv
-from core.workbook.doc import HeaderNotFoundError, WorkbookDoc, WorkbookError, kind_for
+from core.workbook.doc import HeaderNotFoundError, WorkbookDoc, WorkbookError
 from core.workbook.formulas import CachedValues, read_cached_values
 from core.workbook.headers import (
     HEADER_SCAN_ROWS,
     HeaderReading,
+    detect_columns,
     find_header_row,
     header_error,
     missing_columns,
     read_headers,
 )
-from core.workbook.text import cell_text, zero_pad_width
+from core.workbook.opening import check_path, load_book
+from core.workbook.text import LINE_BREAKS, cell_text, zero_pad_width
 
 NO_CACHED_VALUE = (
     "This cell holds a formula with no saved value: open and save the file in Excel first."
 )
-
-_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
 # ---------------------------------------------------------------- the table
@@ -64,9 +59,9 @@ def build_table(
         top = [_row_list(grid.get(row, {})) for row in range(1, HEADER_SCAN_ROWS + 1)]
         try:
             header_row = find_header_row(top, sheet)
-        except HeaderNotFoundError:
+        except HeaderNotFoundError as exc:
             if mapping is None:
-                raise
+                raise _header_lower_down(grid, sheet, exc) from None
             header_row = 1
     header_cells = grid.get(header_row, {})
     if mapping is None:
@@ -102,9 +97,10 @@ def build_table(
 
     columns = reading.columns
     role_columns = {index for role, index in columns.items() if role not in DESCRIBING_ROLES}
+    login_column = columns.get(Role.NEW_LOGIN)
     for row in rows:
         for column in role_columns:
-            row.cells[column] = row.cells[column].strip()
+            row.cells[column] = _trim(row.cells[column], keep_line_breaks=column == login_column)
 
     table = Table(sheet=sheet, headers=headers, header_row=header_row, columns=columns, rows=rows)
     for row_number, column in numbers:
@@ -115,6 +111,45 @@ def build_table(
     for role in OUTPUT_ROLES:
         table.ensure_column(role)
     return table, reading
+
+
+#: Rows below the searched top rows where a header row is looked for, to say where it is.
+_LOWER_HEADER_ROWS = 200
+
+
+def _header_lower_down(
+    grid: dict[int, dict[int, str]], sheet: str, exc: HeaderNotFoundError
+) -> HeaderNotFoundError:
+    """``exc``, or when a row below the searched top rows has the headers, the error
+    that says where they are and that only the top rows are searched."""
+    for number in sorted(grid):
+        if number <= HEADER_SCAN_ROWS:
+            continue
+        if number > HEADER_SCAN_ROWS + _LOWER_HEADER_ROWS:
+            break
+        cells = _row_list(grid[number])
+        if any(text.strip() for text in cells) and not missing_columns(detect_columns(cells)):
+            seen = ", ".join(text.strip() for text in cells if text.strip())
+            return HeaderNotFoundError(
+                f"Only the top {HEADER_SCAN_ROWS} rows of a sheet are searched for its header "
+                f"row, and the headers of sheet '{sheet}' seem to be on row {number} ({seen}). "
+                f"Delete the rows above them in Excel so that the headers are within the top "
+                f"{HEADER_SCAN_ROWS} rows, save, and open the file again; choosing the columns "
+                f"yourself (the app's column chooser, or --columns on the command line) also "
+                f"needs the header row in the top {HEADER_SCAN_ROWS} rows.",
+                seen=exc.seen,
+                missing=exc.missing,
+                row=exc.row,
+            )
+    return exc
+
+
+def _trim(text: str, *, keep_line_breaks: bool) -> str:
+    """The cell without spaces around it; a line break in a login cell stays, so the
+    rules can say the login is on two lines (Excel shows only the first)."""
+    if keep_line_breaks and not LINE_BREAKS.isdisjoint(text):
+        return text.strip(" \t")
+    return text.strip()
 
 
 def _mapped_reading(headers: list[str], mapping: dict[Role, int]) -> HeaderReading:
@@ -165,72 +200,6 @@ def _fill_merged(
 
 
 # ---------------------------------------------------------------- files
-
-
-def check_path(path: str | Path) -> tuple[Path, str]:
-    """The path and its kind, or a plain-words WorkbookError."""
-    path = Path(path)
-    kind = kind_for(path)
-    if kind is None:
-        if path.suffix.lower() == ".xls":
-            raise WorkbookError(
-                f"'{path.name}' is in the older Excel format (.xls). Open it in Excel, choose "
-                "File > Save As > Excel Workbook (.xlsx), then open the new file here."
-            )
-        raise WorkbookError(
-            f"'{path.name}' is not a file Canvas Logins can open. It opens Excel workbooks "
-            "(.xlsx or .xlsm) and CSV files (.csv): save the list in one of those formats first."
-        )
-    if not path.exists():
-        raise WorkbookError(f"The file '{path}' was not found. Check its name and folder.")
-    if not path.is_file():
-        raise WorkbookError(f"'{path}' is a folder, not a workbook. Choose the file itself.")
-    return path, kind
-
-
-def load_book(path: Path, kind: str, *, read_only: bool = False, data_only: bool = False) -> Any:
-    """An openpyxl workbook, or a WorkbookError saying in plain words why not."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(len(_CFB_MAGIC))
-            encrypted = head == _CFB_MAGIC and _ENCRYPTED_STREAM in handle.read()
-    except OSError as exc:
-        raise WorkbookError(
-            f"Could not read '{path.name}': {exc.strerror or 'access was refused'}. Check that "
-            "you may open it, and that it is not still downloading or syncing."
-        ) from exc
-    if encrypted:
-        raise WorkbookError(
-            f"'{path.name}' is protected with a password. Open it in Excel, remove the password "
-            "(File > Info > Protect Workbook > Encrypt with Password), save it, and try again."
-        )
-    if head == _CFB_MAGIC:
-        raise WorkbookError(
-            f"'{path.name}' is really an older Excel file (.xls) with a new name. Open it in "
-            "Excel, save it as an Excel Workbook (.xlsx), and open that file here."
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(
-                path,
-                read_only=read_only,
-                data_only=data_only,
-                keep_vba=kind == "xlsm" and not read_only,
-            )
-    except Exception as exc:  # openpyxl raises many kinds of errors on damaged files
-        raise WorkbookError(
-            f"'{path.name}' could not be read as an Excel workbook: it may be damaged, or not "
-            "really an Excel file. Open it in Excel, save it again as .xlsx, and try again."
-        ) from exc
-    macros = getattr(book, "vba_archive", None)
-    if macros is not None:
-        # openpyxl keeps the macro parts in an append-mode archive whose garbage
-        # collection can fail noisily; a read-only copy holds the same parts.
-        buffer = macros.fp
-        macros.close()
-        book.vba_archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    return book
 
 
 def visible_sheets(book: Any) -> list[str]:
@@ -286,9 +255,9 @@ def preview_rows(path: str | Path, sheet: str | None = None, limit: int = 10) ->
 
 def _preview_text(cell: Any) -> str:
     value = cell.value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return cell_text(value, cell.number_format)
-    return cell_text(value)
+    if isinstance(value, bool):
+        return cell_text(value)
+    return cell_text(value, cell.number_format)
 
 
 # ---------------------------------------------------------------- open
@@ -350,15 +319,23 @@ def _open_excel(
     merged = [
         (rng.min_row, rng.min_col, rng.max_row, rng.max_col) for rng in ws.merged_cells.ranges
     ]
-    table, reading = build_table(
-        ws.title,
-        grid,
-        problems,
-        header_row=header_row,
-        mapping=mapping,
-        merged=merged,
-        numbers=numbers,
-    )
+    try:
+        table, reading = build_table(
+            ws.title,
+            grid,
+            problems,
+            header_row=header_row,
+            mapping=mapping,
+            merged=merged,
+            numbers=numbers,
+        )
+    except HeaderNotFoundError as exc:
+        raise HeaderNotFoundError(
+            exc.message + _other_sheets_words(book, ws.title),
+            seen=exc.seen,
+            missing=exc.missing,
+            row=exc.row,
+        ) from None
     return WorkbookDoc(
         path=path,
         kind=kind,
@@ -370,7 +347,37 @@ def _open_excel(
         book=book,
         original_cells=[list(row.cells) for row in table.rows],
         formula_cache=cache,
+        package=path.read_bytes(),
     )
+
+
+def _other_sheets_words(book: Any, sheet: str) -> str:
+    """For a sheet whose header row was not found: the workbook's other sheets, and
+    which of them has a header row (empty when there is no other sheet)."""
+    others = [name for name in visible_sheets(book) if name != sheet]
+    if not others:
+        return ""
+    names = ", ".join(f"'{name}'" for name in others)
+    listed = [name for name in others if _has_header_row(book[name])]
+    if not listed:
+        return (
+            f" The workbook's other sheets are: {names}. If the list is on one of them, "
+            "choose that sheet (on the command line, --sheet NAME)."
+        )
+    return (
+        f" The workbook's other sheets are: {names}; '{listed[0]}' has a header row, so the "
+        f'list is probably there: choose that sheet (on the command line, --sheet "{listed[0]}").'
+    )
+
+
+def _has_header_row(ws: Any) -> bool:
+    """A header row in the sheet's top rows (read from its stored cells: ``iter_rows``
+    would add empty cells to the sheet)."""
+    top: dict[int, dict[int, str]] = {}
+    for (row, column), cell in getattr(ws, "_cells", {}).items():
+        if row <= HEADER_SCAN_ROWS and isinstance(cell.value, str):
+            top.setdefault(row, {})[column] = cell_text(cell.value)
+    return any(not missing_columns(detect_columns(_row_list(cells))) for cells in top.values())
 
 
 def _sheet_text(
@@ -408,7 +415,7 @@ def _sheet_text(
             if not zero_pad_width(cell.number_format):
                 numbers.add(coord)
         else:
-            text = cell_text(value)
+            text = cell_text(value, cell.number_format)
         grid.setdefault(coord[0], {})[coord[1]] = text
     return grid, problems, numbers
 

@@ -12,6 +12,7 @@ one proposed. The command line takes the proposal and says which sheet it used.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ from typing import Any
 from core.model import NAME_ROLES, STUDENT_ROLES, Role
 from core.workbook.doc import WorkbookError
 from core.workbook.headers import HEADER_SCAN_ROWS, detect_columns
-from core.workbook.read import check_path, load_book, preview_rows, visible_sheets
+from core.workbook.opening import check_path, load_book
+from core.workbook.read import preview_rows, visible_sheets
 from core.workbook.text import cell_text
 
 __all__ = ["SheetChoice", "choose_student_sheet", "is_help_sheet", "looks_like_students"]
@@ -103,13 +105,17 @@ def choose_student_sheet(path: str | Path) -> SheetChoice:
         return SheetChoice(path.stem, sheets=[path.stem])
     book = load_book(path, kind, read_only=True, data_only=True)
     try:
-        sheets = visible_sheets(book)
-        if len(sheets) <= 1:
-            return SheetChoice(sheets[0] if sheets else None, sheets=sheets)
-        scores = {
-            name: _score(name, book[name].iter_rows(max_row=ROWS_COUNTED, values_only=True))
-            for name in sheets
-        }
+        with warnings.catch_warnings():
+            # openpyxl warns while reading about extensions it would drop (sparklines,
+            # data bars): nothing is saved from here, so nothing is dropped.
+            warnings.simplefilter("ignore")
+            sheets = visible_sheets(book)
+            if len(sheets) <= 1:
+                return SheetChoice(sheets[0] if sheets else None, sheets=sheets)
+            scores = {
+                name: _score(name, book[name].iter_rows(max_row=ROWS_COUNTED, values_only=True))
+                for name in sheets
+            }
     finally:
         book.close()
     ranked = sorted(sheets, key=lambda name: scores[name], reverse=True)
