@@ -23,6 +23,7 @@ from core import mappings
 from core.model import INPUT_ROLES, Role
 from core.workbook import (
     HeaderNotFoundError,
+    SaveElsewhereError,
     WorkbookError,
     WorkbookLockedError,
     preview_rows,
@@ -289,9 +290,9 @@ def save_document(window: WindowParts, path: str | Path | None = None) -> bool:
                     return False
                 target = Path(chosen)
                 continue
+            when = "with Save As" if isinstance(exc, SaveElsewhereError) else "when Excel is closed"
             window.statusBar().showMessage(
-                "Not saved. The results are still in the grid: save again when Excel is closed.",
-                15_000,
+                f"Not saved. The results are still in the grid: save again {when}.", 15_000
             )
             return False
         except WorkbookError as exc:

@@ -141,6 +141,26 @@ class Prompts:
         )
         return path or None
 
+    def ask_save_copy(self, path: Path, losses: list[str]) -> str | None:
+        """Saving the results into ``path`` would lose ``losses``: where to save a copy
+        with the results instead (None: do not run)."""
+        box = QMessageBox(self.parent)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Save the results to a copy")
+        box.setText(
+            f"Saving the results into '{path.name}' would lose what Canvas Logins cannot "
+            f"write back into it: {', '.join(losses)}."
+        )
+        box.setInformativeText(
+            "Save the results into a copy instead: the teacher's file stays exactly as it is."
+        )
+        copy = box.addButton("Save to a Copy…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is not copy:
+            return None
+        return self.ask_save_path(path.with_name(f"{path.stem} (results){path.suffix}"))
+
     def ask_cards_pdf_path(self, suggested: Path) -> str | None:
         """Where to save the login cards (a PDF)."""
         path, _ = QFileDialog.getSaveFileName(

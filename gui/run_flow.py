@@ -13,6 +13,12 @@ How to run (API or SIS import) comes back from the confirmation as a
 A check's results are a check's words (Ready, Already exists, Would fail): the panel
 shows its four counts, and when Canvas found students only with their SIS User IDs
 padded with zeros, the window offers that fix (:mod:`core.id_padding`).
+
+One run per workbook at a time (:mod:`core.run_lock`): before a run or an undo starts,
+:meth:`RunFlow.can_run` shows why it may not (another run holds the workbook, or the
+file changed since it was opened) in an error box, and nothing starts. Should another
+run take the lock in the moment between that question and the worker, the worker's
+refusal ends the same way.
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ from core.model import (
     Status,
     Table,
 )
+from core.run_lock import APP, RunRefused
 from core.words import summary_sentence, undo_sentence
+from core.workbook import save_risks
 from core.workflow import RunOutcome, RunRequest
 from gui.filter_proxy import RowFilter
 from gui.run_dialogs import check_sentence
@@ -122,6 +130,8 @@ class RunFlow(QObject):
         workflow = w.workflow
         if workflow is None or self.is_running:
             return False
+        if not dry_run and not (self.can_run(workflow) and self._results_can_be_saved(workflow)):
+            return False
         connection = w.ensure_connection()
         if connection is None:
             return False
@@ -154,6 +164,16 @@ class RunFlow(QObject):
         self._launch(workflow, plan, connection, request, dry_run)
         return True
 
+    def can_run(self, workflow: Workflow) -> bool:
+        """Whether a run or an undo may start now; if not, an error box says why."""
+        try:
+            workflow.ensure_can_run()
+        except RunRefused as exc:
+            log.info("run refused: %s", exc.message)
+            self._window.prompts.show_error(exc.title, exc.message)
+            return False
+        return True
+
     def _launch(
         self,
         workflow: Workflow,
@@ -172,9 +192,22 @@ class RunFlow(QObject):
         client, options = connection.client, connection.run_options(dry_run)
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> RunOutcome:
-            return workflow.run(plan, client, options, request, progress=progress, cancel=cancel)
+            return workflow.run(
+                plan, client, options, request, progress=progress, cancel=cancel, program=APP
+            )
 
         self._start(total, title, job, dry_run=dry_run)
+
+    def _results_can_be_saved(self, workflow: Workflow) -> bool:
+        """Before a run: when saving into the teacher's file would lose parts of it
+        (:func:`core.workbook.save_risks`), the results go into a copy, saved now, or
+        nothing is sent."""
+        w = self._window
+        losses = save_risks(workflow.doc)
+        if not losses:
+            return True
+        path = w.prompts.ask_save_copy(workflow.doc.path, losses)
+        return bool(path) and w.save_as(path)
 
     def start_job(self, total: int, title: str, job: WritingJob) -> None:
         """An undo, with the run's panel, Stop, saving and summary; the summary also
@@ -193,7 +226,14 @@ class RunFlow(QObject):
         self._panel.start(total, title, check=dry_run)
         self._panel.show()
         w.statusBar().showMessage(title)
-        self.job.start(job)
+
+        def refusable(progress: ProgressCallback, cancel: CancelToken) -> object:
+            try:
+                return job(progress, cancel)
+            except RunRefused as exc:  # another run took the lock since can_run
+                return exc
+
+        self.job.start(refusable)
         w.run_state_changed()
 
     # ----- stopping --------------------------------------------------------------------
@@ -221,7 +261,10 @@ class RunFlow(QObject):
         login again (the new name is in New Login now)."""
         return not self._dry_run or any(result.new_login for result in results)
 
-    def _finished(self, outcome: RunOutcome) -> None:
+    def _finished(self, outcome: RunOutcome | RunRefused) -> None:
+        if isinstance(outcome, RunRefused):
+            self._failed(outcome.message, outcome.title)
+            return
         summary = outcome.summary
         w = self._window
         if summary.results:
@@ -280,13 +323,13 @@ class RunFlow(QObject):
             return ""
         return DEMO_NOTE
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, title: str = "The run stopped") -> None:
         w = self._window
         w.table_model.flush_results()
         w.table_model.read_only = False
         self._panel.hide()
         w.run_state_changed()
-        w.prompts.show_error("The run stopped", message)
+        w.prompts.show_error(title, message)
         if self._dry_run:
             self.check_finished.emit(None)
         else:

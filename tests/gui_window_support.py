@@ -24,6 +24,7 @@ class Answers:
     restore: bool = True
     locked: list[str] = field(default_factory=list)  # answers in order; then "cancel"
     save_path: str | None = None
+    save_copy: str | None = None  # where the results go when the file would lose parts
     open_path: str | None = None
     sheet: str | None = None
     confirm: bool = True
@@ -52,6 +53,9 @@ class Answers:
 
     def ask_save_path(self, suggested: Path) -> str | None:
         return self._record("save_path", suggested, self.save_path)
+
+    def ask_save_copy(self, path: Path, losses: list[str]) -> str | None:
+        return self._record("save_copy", (path, losses), self.save_copy)
 
     def ask_open_path(self) -> str | None:
         return self._record("open_path", None, self.open_path)

@@ -399,15 +399,15 @@ def test_csv_keeps_encoding_delimiter_line_endings_and_untouched_lines(tmp_path)
     assert (
         lines[1] == "Name;SIS User ID;New Login;Notes;Status;Message;Canvas Login ID;Processed At"
     )
-    assert lines[2] == (
+    assert lines[2] == (  # the written Message cannot start a formula in a spreadsheet
         'Zoë;0045512;zoe.d;"keep ""quotes"" here";Created;'
-        f'"=not a formula; has the delimiter";;{PROCESSED_AT}'
+        f'"\'=not a formula; has the delimiter";;{PROCESSED_AT}'
     )
     assert lines[3:] == [";;;", '"José";"0045515";"jose.a";""', ""]
     assert "\n" not in text.replace("\r\n", "")
 
     reread = open_workbook(path).table
-    assert reread.value(0, Role.MESSAGE) == "=not a formula; has the delimiter"
+    assert reread.value(0, Role.MESSAGE) == "'=not a formula; has the delimiter"
     assert len(reread.headers) == 8
     save_workbook(open_workbook(path))
     assert path.read_bytes() == data
@@ -503,6 +503,15 @@ def test_processed_at_is_a_date_time_and_the_login_id_a_number_reading_back_the_
     assert [list(row.cells) for row in open_workbook(path).table.rows] == shown
 
 
+def test_processed_at_of_exactly_midnight_reads_back_with_its_time(tmp_path):
+    path = save(school_book(), tmp_path / "class.xlsx")
+    doc = open_workbook(path)
+    apply_results(doc.table, [RowResult(0, Status.CREATED, "Made.", "7", "2026-05-09T00:00:00")])
+    assert doc.table.value(0, Role.PROCESSED_AT) == "2026-05-09 00:00:00"
+    save_workbook(doc)
+    assert open_workbook(path).table.value(0, Role.PROCESSED_AT) == "2026-05-09 00:00:00"
+
+
 def test_output_text_that_is_no_date_or_number_stays_text_and_a_date_format_is_kept(tmp_path):
     path = tmp_path / "class.xlsx"
     book = Workbook()
@@ -572,3 +581,37 @@ def test_a_checked_row_is_saved_as_ready_and_a_later_run_still_reaches_the_file(
     assert path.read_text(encoding="utf-8").splitlines()[1] == (
         f"0045522,chloe.b,Already exists,Has it.,31,{PROCESSED_AT}"
     )
+
+
+def test_csv_cells_the_app_writes_cannot_start_a_formula_but_values_for_canvas_stay_exact(
+    tmp_path,
+):
+    """A Message or a name the app writes gets OWASP's leading ', so a spreadsheet shows it
+    and never runs it; ids, logins and passwords are written exactly as they go to Canvas
+    (a changed character would change what the next run sends) and read back the same."""
+    path = tmp_path / "pupils.csv"
+    path.write_text(
+        "Name,SIS User ID,New Login,Password,Notes\n"
+        "Ava,0045510,ava.k,-sunny-apple-7,=1+1\n"
+        "Liam,0045511,liam.o,pw-pw-pw-1,\n",
+        encoding="utf-8",
+    )
+    doc = open_workbook(path)
+    table = doc.table
+    table.set_value(0, Role.STATUS, "Failed")
+    table.set_value(0, Role.MESSAGE, '=HYPERLINK("http://evil","Click")')
+    table.set_value(1, Role.MESSAGE, "-2 logins left")
+    table.set_cell(1, 0, "@Liam")
+    table.set_cell(1, table.columns[Role.PASSWORD], "+Tiger-7-tiger")
+    table.set_cell(1, 4, "\tnote")
+    save_workbook(doc)
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[1] == (  # the teacher's own cells in a written line are left as they were
+        'Ava,0045510,ava.k,-sunny-apple-7,=1+1,Failed,"\'=HYPERLINK(""http://evil"",""Click"")"'
+    )
+    assert lines[2] == "'@Liam,0045511,liam.o,+Tiger-7-tiger,'\tnote,,'-2 logins left"
+    reread = open_workbook(path).table
+    assert reread.value(1, Role.PASSWORD) == "+Tiger-7-tiger"
+    assert reread.value(0, Role.PASSWORD) == "-sunny-apple-7"
+    assert reread.value(1, Role.MESSAGE) == "'-2 logins left"

@@ -60,10 +60,12 @@ from core.run.pacing import read_with_retries
 from core.words import plural
 from core.workbook import (
     HeaderNotFoundError,
+    SaveElsewhereError,
     WorkbookError,
     WorkbookLockedError,
     check_save_target,
     preview_rows,
+    save_risks,
 )
 from core.workbook.sheet_choice import choose_student_sheet
 from core.workflow import RunOutcome, Workflow
@@ -395,8 +397,16 @@ def not_saved_message(reason: str, journal: Journal, *, locked: bool = True) -> 
 
 
 def check_output(workflow: Workflow, output: str | None) -> None:
-    """A bad ``--output`` is a usage problem, found before anything is read or sent."""
+    """A bad ``--output`` is a usage problem, found before anything is read or sent; so is
+    a workbook that saving into would lose parts of (:func:`save_risks`) without one."""
     if not output:
+        losses = save_risks(workflow.doc)
+        if losses:
+            raise UsageProblem(
+                f"Saving into '{workflow.doc.path.name}' would lose what this app cannot "
+                f"write back into it: {', '.join(losses)}. Nothing was changed: run again with "
+                "--output and a new file name, and the results go into that copy."
+            )
         return
     try:
         check_save_target(workflow.doc, output)
@@ -414,14 +424,16 @@ def save_results(workflow: Workflow, output: str | None, err: TextIO) -> bool:
     except (WorkbookError, OSError) as exc:
         reason = exc.message if isinstance(exc, WorkbookError) else describe_error(exc)
         log.warning("workbook not saved: %s", reason)
+        # Read-only, an unwritable folder or parts that would be lost: waiting won't help.
+        locked = isinstance(exc, WorkbookLockedError) and not isinstance(exc, SaveElsewhereError)
         if workflow.journal is None:
+            again = "once the file can be saved" if locked else "with --output and a new file name"
             print(
                 f"The workbook could not be saved: {reason} Nothing was changed in Canvas; "
-                "run the same command again once the file can be saved.",
+                f"run the same command again {again}.",
                 file=err,
             )
         else:
-            locked = isinstance(exc, WorkbookLockedError)
             print(not_saved_message(reason, workflow.journal, locked=locked), file=err)
         return False
     print(f"Saved {saved}.", file=err)

@@ -31,7 +31,8 @@ from core.roster.courses import (
 from core.run.pacing import read_with_retries
 from core.workbook import WorkbookError, WorkbookLockedError, lock_files
 from core.workbook.doc import locked_message
-from core.workbook.write import atomic_write, write_text
+from core.workbook.resave import write_text
+from core.workbook.write import atomic_write
 
 if TYPE_CHECKING:
     from core.canvas.protocol import CanvasApi

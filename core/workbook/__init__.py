@@ -20,11 +20,12 @@ from core.workbook.doc import (
 from core.workbook.headers import detect_columns
 from core.workbook.read import NO_CACHED_VALUE, open_workbook, preview_rows, sheet_names
 from core.workbook.text import cell_text
-from core.workbook.write import check_save_target, save_workbook
+from core.workbook.write import SaveElsewhereError, check_save_target, save_risks, save_workbook
 
 __all__ = [
     "NO_CACHED_VALUE",
     "HeaderNotFoundError",
+    "SaveElsewhereError",
     "WorkbookDoc",
     "WorkbookError",
     "WorkbookLockedError",
@@ -35,6 +36,7 @@ __all__ = [
     "lock_files",
     "open_workbook",
     "preview_rows",
+    "save_risks",
     "save_workbook",
     "sheet_names",
 ]

@@ -1,7 +1,8 @@
 """CSV files in and out, keeping their encoding, delimiter and line endings.
 
 Records the program does not change are written back byte for byte as they were read,
-so quoting styles and odd spacing in the rest of the file survive a save.
+so quoting styles and odd spacing in the rest of the file survive a save. Text the
+program writes can be made safe against formula injection (:func:`formula_safe`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from core.workbook.doc import CsvSource, WorkbookError
 
 DELIMITERS = (",", ";", "\t")
+#: What makes a spreadsheet read a CSV cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
@@ -116,3 +119,9 @@ def render_csv(source: CsvSource, changed: set[int]) -> tuple[bytes, str, list[s
         return text.encode(source.encoding), source.encoding, parts
     except UnicodeEncodeError:
         return text.encode("utf-8-sig"), "utf-8-sig", parts
+
+
+def formula_safe(text: str) -> str:
+    """``text`` as a spreadsheet shows it but never runs it: a leading ``'`` before a
+    first character that would start a formula (OWASP's advice for CSV files)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -90,6 +90,9 @@ class WorkbookDoc:
     formula_cache: dict[str, dict[tuple[int, int], tuple[Any, str]]] = field(
         default_factory=dict, repr=False
     )
+    #: The .xlsx/.xlsm file's bytes as read (then as last saved): a save edits the cells
+    #: in these and keeps every other part (core.workbook.package).
+    package: bytes | None = field(default=None, repr=False)
 
 
 def kind_for(path: Path) -> str | None:

@@ -30,11 +30,15 @@ def _resolve(base_part: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
 
 
-def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+def rels_part_of(part: str) -> str:
+    """The part holding ``part``'s relationships ("" for the package's own)."""
+    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+
+
+def relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     """Relationship id -> (type, resolved part name) of ``part``."""
-    rels_part = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
     try:
-        root = XML(archive.read(rels_part))
+        root = XML(archive.read(rels_part_of(part)))
     except KeyError:
         return {}
     return {
@@ -46,10 +50,10 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet title -> the zip part holding its XML."""
     workbook_part = "xl/workbook.xml"
-    for rel_type, target in _relationships(archive, "").values():
+    for rel_type, target in relationships(archive, "").values():
         if rel_type.endswith("/officeDocument"):
             workbook_part = target
-    rels = _relationships(archive, workbook_part)
+    rels = relationships(archive, workbook_part)
     root = XML(archive.read(workbook_part))
     parts = {}
     for sheet in root.iter(f"{MAIN}sheet"):

@@ -1,40 +1,37 @@
 """Writing the table back into its workbook: output columns and edited cells only.
 
-Everything else (styles, widths, validation lists, conditional formats, other sheets,
-defined names, formulas and their saved values, macros) stays as it was. The save is
-atomic: a temporary file in the same folder replaces the original only once complete.
+An .xlsx/.xlsm file is saved by editing those cells inside its package and copying
+every other part through unchanged (:mod:`core.workbook.package`), so pictures, text
+boxes, form controls, sparklines, data bars, rich text, macros and everything else a
+teacher put in stay as they were. What the cells get is :mod:`core.workbook.changes`.
+A package that cannot be edited so is re-saved through openpyxl
+(:mod:`core.workbook.resave`), but never over the original when that would lose
+something: :func:`save_risks` says what, before a run, and the save asks for another
+file name (:class:`SaveElsewhereError`).
 
-What a cell gets is :func:`file_text`: the table's text, except that a row showing what
-Check with Canvas found gets no outcome word a run did not produce (its "Already
-exists" is saved as "Ready", with the check's message). In .xlsx/.xlsm files
-``Processed At`` is an Excel date-time (local time) and ``Canvas Login ID`` a number;
-both read back as the same text. A CSV keeps the text.
+A CSV keeps its encoding, delimiter and untouched lines; the cells the app writes are
+made safe against formula injection (:func:`core.workbook.csv_io.formula_safe`).
+
+Every save is atomic: a temporary file in the same folder replaces the target only once
+complete. A temporary file left behind by a save that was killed is removed by the next
+save. A read-only file is never overwritten.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
-import io
+import logging
 import os
 import re
 import stat
 import tempfile
-import warnings
-import zipfile
-from copy import copy
+import time
 from pathlib import Path
-from typing import Any
-from xml.sax.saxutils import escape
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
-from openpyxl.styles.numbers import is_date_format
-from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
-from openpyxl.utils.datetime import to_excel
-
-from core.model import DONE_STATUSES, OUTPUT_ROLES, Role, Status, Table
-from core.workbook.csv_io import render_csv
+from core.model import INPUT_ROLES
+from core.workbook.changes import appended_width, cells_to_write, file_text, save_changes
+from core.workbook.csv_io import formula_safe, render_csv
 from core.workbook.doc import (
     WorkbookDoc,
     WorkbookError,
@@ -43,22 +40,23 @@ from core.workbook.doc import (
     lock_files,
     locked_message,
 )
+from core.workbook.package import check_editable, edit_package
+from core.workbook.resave import resave_with_openpyxl, what_resave_loses
+from core.workbook.xml_spans import NotEditable
 
-#: Widths (in Excel's character units) for output columns the app appends.
-_OUTPUT_WIDTHS: dict[str, float] = {
-    Role.STATUS.value: 16,
-    Role.MESSAGE.value: 60,
-    Role.CANVAS_LOGIN_ID.value: 16,
-    Role.PROCESSED_AT.value: 22,
-}
+log = logging.getLogger(__name__)
+
 _LOCKED_ERRNOS = {1, 11, 13, 16, 26}  # EPERM, EAGAIN, EACCES, EBUSY, ETXTBSY
-#: Excel's number format for a Processed At cell (reads back as the text the app shows).
-PROCESSED_AT_NUMBER_FORMAT = "yyyy-mm-dd hh:mm:ss"
-#: A whole number Excel shows in full (General shows 1.23457E+13 for long ids).
-LOGIN_ID_NUMBER_FORMAT = "0"
-#: Digits Excel keeps exactly in a number.
-_EXCEL_DIGITS = 15
-_DONE_WORDS = frozenset(status.value for status in DONE_STATUSES)
+#: A temporary file this old is left over from a save that never finished.
+_STALE_TEMP_SECONDS = 60
+#: mkstemp's random part: eight of a-z, 0-9 and _.
+_TEMP_TOKEN = r"[a-z0-9_]{8}"
+
+
+class SaveElsewhereError(WorkbookLockedError):
+    """This file cannot be saved here (it is read-only, its folder is not writable, or a
+    save into it would lose something): save to another name. Nothing was changed;
+    waiting or closing Excel does not help."""
 
 
 def check_save_target(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
@@ -77,6 +75,8 @@ def check_save_target(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
             f"There is no folder '{target.parent}' to save '{target.name}' in. Choose a "
             "folder that exists."
         )
+    if is_read_only(target):
+        raise SaveElsewhereError(read_only_message(target))
     return target
 
 
@@ -90,9 +90,11 @@ def save_workbook(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
     if doc.kind == "csv":
         _save_csv(doc, target)
     else:
-        atomic_write(target, _excel_bytes(doc))
+        data = _excel_bytes(doc, target)
+        atomic_write(target, data)
+        doc.package = data
     doc.path = target
-    written = _appended_width(doc.table)
+    written = appended_width(doc.table)
     doc.table.appended_from = None if written >= len(doc.table.headers) else written
     table = doc.table
     doc.original_cells = [
@@ -102,65 +104,77 @@ def save_workbook(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
     return target
 
 
-def file_text(table: Table, row: int, column: int) -> str:
-    """The text a cell is saved with: the table's, but a checked row (``checked_rows``)
-    whose Status is an outcome word (a check's "Already exists") is saved as Ready."""
-    text = table.rows[row].cells[column]
-    if (
-        row in table.checked_rows
-        and column == table.column(Role.STATUS)
-        and text.strip() in _DONE_WORDS
-    ):
-        return Status.READY.value
-    return text
+def save_risks(doc: WorkbookDoc) -> list[str]:
+    """What saving into ``doc``'s own file would lose, in plain words ("pictures",
+    "sparklines"...); empty when nothing would be. When it is not empty a save into the
+    file is refused (:class:`SaveElsewhereError`): ask for another name before a run."""
+    if doc.kind == "csv":
+        return []
+    source = _source(doc)
+    if source is None:
+        return []
+    try:
+        check_editable(source, doc.sheet)
+    except Exception as exc:  # whatever the reason, a save goes through openpyxl
+        log.info("the package cannot be edited in place: %s", exc)
+        return what_resave_loses(source)
+    return []
 
 
-def _appended_width(table: Table) -> int:
-    """How far the file's header row reaches after this save: appended columns up to the
-    last one holding a value, so a workbook saved before any run (after generating
-    logins, say) gets no empty Status, Message... columns."""
-    if table.appended_from is None:
-        return len(table.headers)
-    used = [
-        column
-        for column in range(table.appended_from, len(table.headers))
-        if any(row.cells[column].strip() for row in table.rows)
-    ]
-    return max(used) + 1 if used else table.appended_from
+def would_lose_message(path: Path, losses: list[str]) -> str:
+    return (
+        f"Saving into '{path.name}' would lose what this app cannot write back into it: "
+        f"{', '.join(losses)}. The file was left as it was: save the results to a new file "
+        "instead."
+    )
 
 
-def _cells_to_write(doc: WorkbookDoc) -> dict[int, list[int]]:
-    """Row index -> column indexes whose text differs from what the file holds."""
-    table = doc.table
-    output_columns = [table.columns[role] for role in OUTPUT_ROLES if role in table.columns]
-    edited: dict[int, set[int]] = {}
-    for row_index, column in table.edited:
-        edited.setdefault(row_index, set()).add(column)
-    changes: dict[int, list[int]] = {}
-    for row_index, row in enumerate(table.rows):
-        original = doc.original_cells[row_index] if row_index < len(doc.original_cells) else []
-        columns = set(output_columns) | edited.get(row_index, set())
-        changed = [
-            column
-            for column in sorted(columns)
-            if column < len(row.cells)
-            and file_text(table, row_index, column)
-            != (original[column] if column < len(original) else "")
-        ]
-        if changed:
-            changes[row_index] = changed
-    return changes
+def _source(doc: WorkbookDoc) -> bytes | None:
+    if doc.package is not None:
+        return doc.package
+    try:
+        return doc.path.read_bytes()
+    except OSError:
+        return None
+
+
+def _excel_bytes(doc: WorkbookDoc, target: Path) -> bytes:
+    changes = save_changes(doc)
+    source = _source(doc)
+    if source is not None:
+        try:
+            return edit_package(source, doc.sheet, changes)
+        except NotEditable as exc:
+            log.warning("saving through openpyxl: %s", exc.reason)
+        except Exception:  # a package the editor misreads must not stop the save
+            log.exception("saving through openpyxl: the package could not be edited")
+        losses = what_resave_loses(source)
+        if losses and _same_file(target, doc.path):
+            raise SaveElsewhereError(would_lose_message(target, losses))
+    return resave_with_openpyxl(doc, changes)
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.exists() and other.exists() and one.samefile(other)
+    except OSError:
+        return one.resolve() == other.resolve()
 
 
 # ---------------------------------------------------------------- csv
 
 
 def _save_csv(doc: WorkbookDoc, target: Path) -> None:
+    """The records the save changes, re-written; each written cell made safe against
+    formula injection, except in the columns whose values go to Canvas (ids, logins,
+    passwords: a changed character would change what the next run sends, and login
+    names that could start a formula are refused by the rules anyway)."""
     source = doc.csv_source
     if source is None:
         raise WorkbookError("This CSV file was not opened for saving.")
     table = doc.table
-    width = _appended_width(table)
+    width = appended_width(table)
+    exact = {table.columns[role] for role in INPUT_ROLES if role in table.columns}
     records = [list(record) for record in source.records]
     changed: set[int] = set()
 
@@ -174,224 +188,35 @@ def _save_csv(doc: WorkbookDoc, target: Path) -> None:
 
     if table.appended_from is not None and table.header_row:
         header = padded(table.header_row - 1)
-        for column in range(table.appended_from, _appended_width(table)):
+        for column in range(table.appended_from, width):
             header[column] = table.headers[column]
-    for row_index, columns in _cells_to_write(doc).items():
+    for row_index, columns in cells_to_write(doc).items():
         row = table.rows[row_index]
         record = padded(row.sheet_row - 1)
         for column in columns:
-            record[column] = file_text(table, row_index, column)
+            text = file_text(table, row_index, column)
+            record[column] = text if column in exact else formula_safe(text)
     updated = dataclasses.replace(source, records=records)
     data, encoding, parts = render_csv(updated, changed)
     atomic_write(target, data)
     doc.csv_source = dataclasses.replace(updated, raw=parts, encoding=encoding)
 
 
-# ---------------------------------------------------------------- xlsx / xlsm
-
-
-def _excel_bytes(doc: WorkbookDoc) -> bytes:
-    book = doc.book
-    if book is None:
-        raise WorkbookError("This workbook was not opened for saving.")
-    ws = book[doc.sheet]
-    table = doc.table
-    written = _appended_width(table)
-    if table.appended_from is not None and table.header_row and written > table.appended_from:
-        _append_headers(ws, table.header_row, table.appended_from, table.headers[:written])
-        _widen_filter(ws, table.header_row, table.appended_from, written)
-    typed = {
-        table.columns[role]: role
-        for role in (Role.PROCESSED_AT, Role.CANVAS_LOGIN_ID)
-        if role in table.columns
-    }
-    for row_index, columns in _cells_to_write(doc).items():
-        row = table.rows[row_index]
-        for column in columns:
-            text = file_text(table, row_index, column)
-            role = typed.get(column)
-            if role is None or not _write_typed(ws, row.sheet_row, column + 1, text, role):
-                write_text(ws, row.sheet_row, column + 1, text)
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        book.save(buffer)
-    data = buffer.getvalue()
-    if any(doc.formula_cache.values()):
-        data = restore_cached_values(data, book, doc.formula_cache)
-    return data
-
-
-def write_text(ws: Any, row: int, column: int, text: str) -> None:
-    """Store ``text`` as text (never as a formula, even when it starts with ``=``)."""
-    cell = _plain_cell(ws, row, column)
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    if not text:
-        cell.value = None
-        return
-    cell.value = text
-    cell.data_type = "s"
-
-
-def _write_typed(ws: Any, row: int, column: int, text: str, role: Role) -> bool:
-    """Processed At as an Excel date-time, Canvas Login ID as a number; False (nothing
-    written) when the text is not one, so it is stored as text."""
-    value: dt.datetime | int
-    if role is Role.PROCESSED_AT:
-        try:
-            value = dt.datetime.fromisoformat(text.strip())
-        except ValueError:
-            return False
-        if value.tzinfo is not None:
-            value = value.astimezone().replace(tzinfo=None)
-        number_format = PROCESSED_AT_NUMBER_FORMAT
-    else:
-        digits = text.strip()
-        if not (digits.isdigit() and digits.isascii()) or digits.startswith("0"):
-            return False
-        if len(digits) > _EXCEL_DIGITS:
-            return False
-        value, number_format = int(digits), LOGIN_ID_NUMBER_FORMAT
-    cell = _plain_cell(ws, row, column)
-    keep_format = role is Role.PROCESSED_AT and is_date_format(cell.number_format)
-    cell.value = value  # openpyxl gives a date-time its own format: ours replaces it
-    if not keep_format:
-        cell.number_format = number_format
-    return True
-
-
-def _plain_cell(ws: Any, row: int, column: int) -> Any:
-    """The cell at (row, column), split out of a merged range first."""
-    if isinstance(ws._cells.get((row, column)), MergedCell):
-        _unmerge_at(ws, row, column)
-    return ws.cell(row=row, column=column)
-
-
-def _unmerge_at(ws: Any, row: int, column: int) -> None:
-    """Split the merged range holding the cell; its cells keep showing the shared value."""
-    for rng in list(ws.merged_cells.ranges):
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= column <= rng.max_col:
-            top = ws.cell(row=rng.min_row, column=rng.min_col)
-            value, data_type, style = top._value, top.data_type, top._style
-            ws.unmerge_cells(rng.coord)
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    if (r, c) == (rng.min_row, rng.min_col):
-                        continue
-                    cell = ws.cell(row=r, column=c)
-                    cell._style = copy(style)
-                    if data_type != "f":
-                        cell._value, cell.data_type = value, data_type
-
-
-def _append_headers(ws: Any, header_row: int, first: int, headers: list[str]) -> None:
-    """Headers for the appended output columns, styled like the last header cell."""
-    style_source = None
-    for column in range(first, 0, -1):
-        cell = ws._cells.get((header_row, column))
-        if cell is not None and cell.value not in (None, ""):
-            style_source = cell
-            break
-    for index in range(first, len(headers)):
-        write_text(ws, header_row, index + 1, headers[index])
-        cell = ws.cell(row=header_row, column=index + 1)
-        if style_source is not None and style_source.has_style:
-            cell.font = copy(style_source.font)
-            cell.fill = copy(style_source.fill)
-            cell.border = copy(style_source.border)
-            cell.alignment = copy(style_source.alignment)
-        width = _OUTPUT_WIDTHS.get(headers[index], max(12, len(headers[index]) + 4))
-        ws.column_dimensions[get_column_letter(index + 1)].width = width
-
-
-def _widen_filter(ws: Any, header_row: int, old_width: int, new_width: int) -> None:
-    """A filter over the header row ending at the old last column takes in the new ones."""
-    if not ws.auto_filter.ref:
-        return
-    min_col, min_row, max_col, max_row = range_boundaries(ws.auto_filter.ref)
-    if min_row == header_row and max_col == old_width:
-        ws.auto_filter.ref = (
-            f"{get_column_letter(min_col)}{min_row}:{get_column_letter(new_width)}{max_row}"
-        )
-
-
-_FORMULA_CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]+)"((?: [A-Za-z:]+="[^"]*")*)>'
-    rb"(<f(?: [^>]*)?/>|<f(?: [^>]*)?>.*?</f>)(?:<v ?/>|<v></v>)",
-    re.S,
-)
-
-
-def _cached_xml(value: Any, data_type: str) -> tuple[bytes, bytes]:
-    """(the ``t`` attribute, the ``<v>`` text) for a saved formula result."""
-    if isinstance(value, bool) or data_type == "b":
-        return b' t="b"', b"1" if value else b"0"
-    if data_type == "e":
-        return b' t="e"', escape(str(value)).encode()
-    if isinstance(value, str):
-        return b' t="str"', escape(value).encode()
-    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
-        value = to_excel(value)
-    return b"", repr(value).encode() if isinstance(value, float) else str(value).encode()
-
-
-def restore_cached_values(
-    data: bytes, book: Any, cache: dict[str, dict[tuple[int, int], tuple[Any, str]]]
-) -> bytes:
-    """Put Excel's saved formula results back into the sheets openpyxl just wrote.
-
-    openpyxl writes formulas without results, so without this a second open (by this
-    app or any other reader) would find every formula empty.
-    """
-    parts: dict[str, dict[tuple[int, int], tuple[Any, str]]] = {}
-    for ws in book.worksheets:
-        values = cache.get(ws.title)
-        if values:
-            parts[ws.path.lstrip("/")] = values
-
-    def fill(values: dict[tuple[int, int], tuple[Any, str]]) -> Any:
-        def replace(match: re.Match[bytes]) -> bytes:
-            column, row, attrs, formula = match.groups()
-            hit = values.get((int(row), column_index_from_string(column.decode())))
-            if hit is None:
-                return match.group(0)
-            type_attr, text = _cached_xml(*hit)
-            attrs = re.sub(rb' t="[^"]*"', b"", attrs) + type_attr
-            return (
-                b'<c r="' + column + row + b'"' + attrs + b">" + formula + b"<v>" + text + b"</v>"
-            )
-
-        return replace
-
-    output = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info)
-            values = parts.get(info.filename)
-            if values:
-                content = _FORMULA_CELL.sub(fill(values), content)
-            target.writestr(info, content)
-    return output.getvalue()
-
-
 # ---------------------------------------------------------------- atomic write
 
 
 def atomic_write(target: Path, data: bytes) -> None:
-    """Replace ``target`` with ``data`` completely or not at all."""
+    """Replace ``target`` with ``data`` completely or not at all (never a read-only file)."""
     folder = target.parent
+    if is_read_only(target):
+        raise SaveElsewhereError(read_only_message(target))
+    remove_stale_temps(target)
     try:
         handle, temp_name = tempfile.mkstemp(
             prefix=f".{target.stem}.", suffix=".saving", dir=folder
         )
     except OSError as exc:
-        raise WorkbookLockedError(
-            f"Could not save into the folder '{folder}' ({exc.strerror or 'no permission'}). "
-            "Save to a new file in a folder you can write to, such as Documents."
-        ) from exc
+        raise SaveElsewhereError(folder_message(folder, exc)) from exc
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -412,6 +237,60 @@ def atomic_write(target: Path, data: bytes) -> None:
             raise WorkbookLockedError(_save_failed_message(target, exc)) from exc
         raise
     _fsync_folder(folder)
+
+
+def is_read_only(target: Path) -> bool:
+    """True when ``target`` exists and is marked read-only (or not writable for us)."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISDIR(mode) and (
+        not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK)
+    )
+
+
+def read_only_message(target: Path) -> str:
+    return (
+        f"The file '{target.name}' is read-only, so it was left as it was. Save to another "
+        "name (or remove the read-only mark from the file first)."
+    )
+
+
+def folder_message(folder: Path, exc: OSError | None = None) -> str:
+    """Why nothing can be saved into ``folder``: it is the folder, not an open file."""
+    reason = (exc.strerror if exc is not None else None) or "you may not save files there"
+    return (
+        f"Could not save into the folder '{folder}' ({reason}). Nothing was changed. Save "
+        "to a new file in a folder you can write to, such as Documents."
+    )
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Delete the temporary files a killed save of ``target`` left next to it (only this
+    program's ``.NAME.xxxxxxxx.saving`` files, and only those over a minute old);
+    returns those removed."""
+    pattern = re.compile(re.escape(f".{target.stem}.") + _TEMP_TOKEN + r"\.saving")
+    removed: list[Path] = []
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            info = entry.lstat()
+            if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < _STALE_TEMP_SECONDS:
+                continue
+            entry.unlink()
+        except OSError:
+            continue  # in use (Windows) or already gone
+        removed.append(entry)
+    if removed:
+        log.info("removed %d temporary file(s) left by an unfinished save", len(removed))
+    return removed
 
 
 def _save_failed_message(target: Path, exc: OSError) -> str:
