@@ -294,6 +294,12 @@ class Journal:
         )
         return _run_record(rows[0]) if rows else None
 
+    def newest_run_id(self) -> int:
+        """The id of the newest run of any workbook (0 when none): ids only grow, so a
+        run of a workbook with a larger id started after this was asked."""
+        rows = self._query("SELECT MAX(id) FROM runs")
+        return int(rows[0][0] or 0) if rows else 0
+
     def runs(self, workbook_key: str) -> list[RunRecord]:
         rows = self._query("SELECT * FROM runs WHERE workbook_key = ? ORDER BY id", (workbook_key,))
         return [_run_record(row) for row in rows]

@@ -13,11 +13,19 @@ each step is written here once:
    :class:`RunOutcome` and never touch the table, so they may run on a worker thread;
 4. :meth:`Workflow.apply` writes results into the table (on the thread that owns it);
 5. :meth:`Workflow.save` saves atomically and marks the journal's results saved.
+
+One run per workbook at a time: a run and an undo hold the workbook's lock
+(:mod:`core.run_lock`) while they send, and are refused (:class:`~core.run_lock.RunRefused`,
+nothing sent) when another run holds it, or when the workbook changed since it was read
+here: another run saved its results into the file, or sent rows by this journal, so the
+rows this workflow holds may be out of date and would say Already exists for logins the
+other run created. :meth:`Workflow.ensure_can_run` asks the same before a run starts.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +48,15 @@ from core.plan import Plan, apply_results, build_plan
 from core.rules import check_table
 from core.run.api import ApiRows
 from core.run.engine import CanvasUnavailable, RunOptions, RunStrategy, RunSummary, run_strategy
+from core.run_lock import (
+    COMMAND_LINE,
+    RUN,
+    UNDO,
+    RunLock,
+    RunLocked,
+    RunRefused,
+    live_holder,
+)
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
 from core.sis.method import ImportSettings, SisImport
 from core.undo import UndoLogins, UndoPlan, plan_undo
@@ -51,7 +68,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RunOutcome", "RunRequest", "Workflow", "strategy_for"]
+__all__ = ["RunOutcome", "RunRequest", "WorkbookChanged", "Workflow", "strategy_for"]
+
+#: What staff do when the rows a workflow holds may be out of date.
+READ_AGAIN = (
+    "Nothing was sent. Read the workbook again (open it again, or run the command again), then run."
+)
+
+
+class WorkbookChanged(RunRefused):
+    """The workbook changed since it was read here: its rows may be out of date."""
+
+    title = "The workbook has changed"
+
+
+def _file_stamp(path: str | Path) -> tuple[int, int] | None:
+    """The file's modification time and size (None when there is no file)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 @dataclass(frozen=True)
@@ -88,6 +125,14 @@ class Workflow:
 
     doc: WorkbookDoc
     journal: Journal | None = None
+    #: The file as it was read or last saved here (see :meth:`ensure_can_run`).
+    _disk_stamp: tuple[int, int] | None = field(default=None, init=False, repr=False)
+    #: The journal's newest run when the workbook was read, or after this workflow's run.
+    _journal_mark: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._disk_stamp = _file_stamp(self.doc.path)
+        self._journal_mark = self._newest_run()
 
     @classmethod
     def open(
@@ -172,10 +217,17 @@ class Workflow:
         *,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        program: str = COMMAND_LINE,
     ) -> RunOutcome:
-        """Send ``plan`` by the requested method (the API unless asked otherwise)."""
+        """Send ``plan`` by the requested method (the API unless asked otherwise).
+
+        A run that writes holds the workbook's lock while it sends; ``program`` is who
+        it says holds it (:data:`~core.run_lock.APP` or the command line). Raises
+        :class:`~core.run_lock.RunRefused` (nothing sent) when the run may not start
+        (see :meth:`ensure_can_run`).
+        """
         strategy = strategy_for(plan, options, request or RunRequest())
-        return self._run(strategy, client, options, progress, cancel)
+        return self._run(strategy, client, options, progress, cancel, RUN, program)
 
     def plan_undo(self) -> UndoPlan:
         return plan_undo(self.table, self.journal, self.key)
@@ -189,12 +241,83 @@ class Workflow:
         use_restore: bool | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        program: str = COMMAND_LINE,
     ) -> RunOutcome:
-        """Take back the logins ``plan`` names (``use_restore``: see :class:`UndoLogins`)."""
+        """Take back the logins ``plan`` names (``use_restore``: see :class:`UndoLogins`).
+
+        Holds the workbook's lock like :meth:`run` (raises RunRefused the same way)."""
         strategy = UndoLogins(plan, use_restore, restore_poll=0.5)
-        return self._run(strategy, client, options, progress, cancel)
+        return self._run(strategy, client, options, progress, cancel, UNDO, program)
+
+    # --- one run at a time ------------------------------------------------------------
+    def ensure_can_run(self) -> None:
+        """Raise :class:`~core.run_lock.RunRefused` when a run or undo may not start now.
+
+        :class:`~core.run_lock.RunLocked`: another run holds the workbook's lock (its
+        message names who, and since when). :class:`WorkbookChanged`: the file was saved
+        by someone else since it was read here, or another run of it is in the journal.
+        A workbook without a file (never saved) has no lock.
+        """
+        if not self._has_file():
+            return
+        holder = live_holder(self.doc.path)
+        if holder is not None:
+            raise RunLocked(holder)
+        self._refuse_if_out_of_date()
+
+    def _has_file(self) -> bool:
+        return self._disk_stamp is not None or _file_stamp(self.doc.path) is not None
+
+    def _refuse_if_out_of_date(self) -> None:
+        if _file_stamp(self.doc.path) != self._disk_stamp:
+            raise WorkbookChanged(
+                "The workbook was changed, moved or removed after it was read here (another "
+                "run may have saved its results into it, or someone saved it in Excel), so "
+                f"the rows shown may be out of date. {READ_AGAIN}"
+            )
+        newer = self.journal.last_run(self.key) if self.journal is not None else None
+        if newer is not None and newer.id > self._journal_mark:
+            when = newer.started[11:16]
+            raise WorkbookChanged(
+                f"Another run of this workbook{f' (started at {when})' if when else ''} "
+                "sent rows after it was read here, so the rows shown may be out of date. "
+                f"{READ_AGAIN}"
+            )
+
+    def _newest_run(self) -> int:
+        if self.journal is None:
+            return 0
+        try:
+            return self.journal.newest_run_id()
+        except Exception:  # a journal that cannot answer: the file lock still holds
+            log.exception("the journal could not say its newest run")
+            return 0
 
     def _run(
+        self,
+        strategy: RunStrategy,
+        client: CanvasApi,
+        options: RunOptions,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+        what: str,
+        program: str,
+    ) -> RunOutcome:
+        """Run ``strategy`` under the workbook's lock (a check needs none)."""
+        if options.dry_run or not self._has_file():
+            return self._send(strategy, client, options, progress, cancel)
+        lock = RunLock(self.doc.path, what=what, program=program)
+        lock.acquire()
+        try:
+            self._refuse_if_out_of_date()
+            try:
+                return self._send(strategy, client, options, progress, cancel)
+            finally:
+                self._journal_mark = self._newest_run()
+        finally:
+            lock.release()
+
+    def _send(
         self,
         strategy: RunStrategy,
         client: CanvasApi,
@@ -244,6 +367,7 @@ class Workflow:
         """
         old_key = self.key
         saved = save_workbook(self.doc, path)
+        self._disk_stamp = _file_stamp(self.doc.path)
         if self.journal is None:
             return saved
         for key in dict.fromkeys((old_key, workbook_key_for(saved))):

@@ -5,6 +5,8 @@ it is asked on a worker thread first, so the window never waits on the network. 
 undo itself (:meth:`core.workflow.Workflow.undo`) runs on the run flow's worker, so
 progress, Stop, saving and the summary are the same as for a run; the summary also says
 how to create the logins again (:func:`core.words.undo_sentence`, the command line's words).
+An undo holds the workbook's lock like a run: while another run holds it, an error box
+says who, and the undo does not start (:meth:`gui.run_flow.RunFlow.can_run`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from core.model import CancelToken, ProgressCallback
+from core.run_lock import APP
 from core.undo import restore_permitted
 from core.workflow import RunOutcome
 from gui.worker import BackgroundJob
@@ -65,6 +68,8 @@ class UndoFlow(QObject):
         if not plan.targets:
             w.prompts.show_info("Nothing to undo", plan.reason)
             return False
+        if not self._run_flow.can_run(workflow):
+            return False
         connection = w.ensure_connection()
         if connection is None:
             return False
@@ -112,7 +117,13 @@ class UndoFlow(QObject):
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> RunOutcome:
             return workflow.undo(
-                plan, client, options, use_restore=restore, progress=progress, cancel=cancel
+                plan,
+                client,
+                options,
+                use_restore=restore,
+                progress=progress,
+                cancel=cancel,
+                program=APP,
             )
 
         self._run_flow.start_job(plan.count, "Undoing the last run…", job)

@@ -5,6 +5,12 @@ the journal, connect, check, plan, run by the chosen method, apply, save. The la
 printed is the summary line of design.md; before it, a line says which rows were left
 out or skipped (notes that name no student). ``--dry-run`` is Check with Canvas: it
 prints the rows that would fail, writes nothing, and ends with how many rows are ready.
+
+A run that another run of the same workbook holds back (:mod:`core.run_lock`: the app
+or the command line, this user or another) ends with exit 2 and the words that name
+who holds it; nothing was sent and nothing saved. Not 3: Canvas was never asked, and
+the token is fine; not 4: there are no results to keep. 2 is "this command could not
+start on this workbook", which is what happened; the message says to wait.
 """
 
 from __future__ import annotations
@@ -33,9 +39,10 @@ from core.cli.status import ExitStatus, UsageProblem
 from core.journal import Journal
 from core.model import CancelToken, RunMethod, Status
 from core.run.engine import RunOptions, RunSummary
+from core.run_lock import RunRefused
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, PatternError, check_pattern
 from core.words import capitalised, plural, set_aside_words
-from core.workflow import RunOutcome, RunRequest
+from core.workflow import RunOutcome, RunRequest, Workflow
 
 log = logging.getLogger("core.cli")
 
@@ -75,6 +82,19 @@ def run_request(args: argparse.Namespace) -> RunRequest:
     return RunRequest(method, pattern)
 
 
+def refuse_if_another_run(workflow: Workflow) -> None:
+    """Exit 2 (:class:`UsageProblem`) when another run holds the workbook or changed it."""
+    try:
+        workflow.ensure_can_run()
+    except RunRefused as exc:
+        raise refused(exc) from None
+
+
+def refused(exc: RunRefused) -> UsageProblem:
+    log.warning("run refused: %s", exc.message)
+    return UsageProblem(exc.message)
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     conn = connection_from(args)
     request = run_request(args)
@@ -82,6 +102,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         workflow = open_workflow(args.workbook, args.sheet, journal, columns=args.columns, err=err)
         if not args.dry_run:
             check_output(workflow, args.output)
+            refuse_if_another_run(workflow)
         restored = workflow.restore()
         if restored:
             print(
@@ -118,6 +139,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
                 outcome = workflow.run(
                     plan, connected.client, options, request, progress=progress, cancel=cancel
                 )
+            except RunRefused as exc:
+                raise refused(exc) from None
             finally:
                 progress.close()
         summary = outcome.summary

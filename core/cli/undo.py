@@ -3,6 +3,8 @@
 Which logins is the journal's answer (:mod:`core.undo.plan`); on a terminal it asks
 before removing anything, and without one it needs ``--yes``. Afterwards it says how to
 create the logins again (the undone rows are no longer done: a run creates them again).
+Like ``run``, it is refused with exit 2 while another run of the workbook holds it
+(:mod:`core.run_lock`).
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from core.cli.common import (
     save_results,
     stopped_message,
 )
+from core.cli.run import refuse_if_another_run, refused
 from core.cli.status import PROG, ExitStatus
 from core.journal import Journal
 from core.model import CancelToken, Status
 from core.run.engine import RunOptions, RunSummary
+from core.run_lock import RunRefused
 from core.words import undo_sentence
 
 
@@ -63,6 +67,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
             print(plan.reason, file=err)
             print(RunSummary().line(), file=out)
             return ExitStatus.OK
+        refuse_if_another_run(workflow)
         host = conn.url.split("//", 1)[-1].split("/", 1)[0]
         question = f"{plan.words()}, in {host}?"
         if not args.yes:
@@ -84,13 +89,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         options = RunOptions(account_id=connected.account_id, concurrency=conn.concurrency)
         cancel = CancelToken()
         with connected.client, ctrl_c_cancels(cancel):
-            outcome = workflow.undo(
-                plan,
-                connected.client,
-                options,
-                use_restore=False if args.per_login else None,
-                cancel=cancel,
-            )
+            try:
+                outcome = workflow.undo(
+                    plan,
+                    connected.client,
+                    options,
+                    use_restore=False if args.per_login else None,
+                    cancel=cancel,
+                )
+            except RunRefused as exc:
+                raise refused(exc) from None
         summary = outcome.summary
         print_problem_rows(workflow.table, summary, out, Status.FAILED)
         if summary.results or restored or args.output:
