@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 
 import pytest
@@ -194,3 +195,35 @@ def test_restore_states_removes_what_the_import_created(sb):
     assert sb.state.logins[noah["id"]]["workflow_state"] == "active"
     restored = s.get(f"{sb.url}/api/v1/accounts/1/sis_imports/{done['id']}").json()
     assert restored["workflow_state"] == "restored"
+
+
+def test_a_finished_import_counts_as_canvas_does(sb):
+    """``statistics``: per object type created/concluded/deactivated/restored/deleted (no
+    ``updated``); ``data.counts``: rows per file; timestamps to the whole second."""
+    rows = "L-A,mia.s,0045514,red-boat-55,\nL-B,ghost.x,9999999,abcdefgh1,\n"
+    done = wait_done(sb, post_csv(sb, HEADER + rows).json()["id"])
+    statistics = done["statistics"]
+    assert statistics["total_state_changes"] == 1
+    counts = {"created": 0, "concluded": 0, "deactivated": 0, "restored": 0, "deleted": 0}
+    assert statistics["Pseudonym"] == {**counts, "created": 1}
+    assert statistics["Enrollment"] == statistics["Course"] == counts
+    assert "updated" not in str(statistics)
+    assert done["data"]["counts"]["logins"] == 1
+    assert done["data"]["counts"]["warning_count"] == 1
+    assert done["data"]["counts"]["users"] == 0
+    stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+    assert stamp.fullmatch(done["created_at"]) and stamp.fullmatch(done["ended_at"])
+    assert stamp.fullmatch(sb.state.find_login("mia.s")["created_at"])
+
+
+def test_a_password_too_short_for_the_policy_is_named_by_user_id(sb):
+    done = wait_done(sb, post_csv(sb, HEADER + "L-Ü1,ava.k,0045510,short,\n").json()["id"])
+    assert done["workflow_state"] == "imported_with_messages"
+    assert done["processing_warnings"] == [
+        [
+            "logins.csv",
+            "Could not save the user with user_id: 'L-Ü1'. Unknown reason: password too_short",
+        ]
+    ]
+    assert sb.state.find_login("ava.k") is None
+    assert done["statistics"]["Pseudonym"]["created"] == 0

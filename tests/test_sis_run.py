@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -14,14 +15,17 @@ from core.model import OUTPUT_ROLES, CancelToken, RunMethod, Status, Table, role
 from core.plan import build_plan
 from core.rules import check_table
 from core.run.engine import CanvasUnavailable, RunOptions, RunSummary
+from core.sandbox import routes
+from core.sandbox.request import ApiResponse
 from core.sis.export import build_logins_csv
-from core.sis.import_warnings import ImportWarning, map_warnings
+from core.sis.import_warnings import ImportWarning, map_warnings, plain_warning
 from core.sis.method import (
     ImportSettings,
     method_advice,
     recommended_method,
     run_by_import,
 )
+from core.undo import plan_undo
 
 HEADERS = [
     "Name",
@@ -46,10 +50,12 @@ def sb(sandbox):
     return sandbox
 
 
-def import_run(table, sb, token=None, journal=None, progress=None, cancel=None) -> RunSummary:
+def import_run(
+    table, sb, token=None, journal=None, progress=None, cancel=None, min_password_length=8
+) -> RunSummary:
     """Check, plan, run by SIS import and apply (the import's quick polling for tests)."""
     workflow = workflow_for(table)
-    plan = workflow.plan(workflow.check())
+    plan = workflow.plan(workflow.check(min_password_length=min_password_length))
     with CanvasClient(sb.url, token or sb.token) as client:
         summary = run_by_import(
             plan,
@@ -67,6 +73,22 @@ def import_run(table, sb, token=None, journal=None, progress=None, cancel=None) 
 
 def login_of(sb, user_id: int, name: str) -> dict | None:
     return next((lg for lg in sb.state.logins_of(user_id) if lg["unique_id"] == name), None)
+
+
+def wrap_route(monkeypatch, method: str, template: str, wrapper) -> None:
+    """Let ``wrapper(request, original)`` answer the sandbox's route instead."""
+    changed = []
+    for route in routes.ROUTES:
+        if route.method == method and route.template == template:
+            original = route.handler
+            route = dataclasses.replace(
+                route, handler=lambda request, original=original: wrapper(request, original)
+            )
+        changed.append(route)
+    monkeypatch.setattr(routes, "ROUTES", tuple(changed))
+
+
+STUDENT_LOGINS = "/api/v1/users/:user_id/logins"
 
 
 def test_recommendation_depends_on_the_row_count():
@@ -304,3 +326,122 @@ def test_cli_run_by_import(sb, tmp_path, monkeypatch, capsys):
         ]
     )
     assert bad == cli.ExitStatus.USAGE
+
+
+def test_logins_made_within_the_second_of_the_import_are_created_and_undone(
+    sb, tmp_path, monkeypatch
+):
+    """Canvas's timestamps are whole seconds: a small import and its logins share one."""
+    second = "2030-01-01T10:00:00Z"
+    monkeypatch.setattr("core.sandbox.state.now_iso", lambda: second)
+    monkeypatch.setattr("core.sandbox.sis_import.now_iso", lambda: second)
+    table = make_table(
+        [
+            {"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"},
+            {"SIS User ID": "0045511", "New Login": "liam.o", "Password": "green-frog-42"},
+        ]
+    )
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        summary = import_run(table, sb, journal=journal)
+        plan = plan_undo(table, journal, "book")
+    (record,) = sb.state.sis_imports.values()
+    ava = login_of(sb, 101, "ava.k")
+    assert record["json"]["created_at"] == ava["created_at"] == second
+    assert summary.count(Status.CREATED) == 2
+    assert [table.status(i) for i in range(2)] == ["Created", "Created"]
+    assert {target.login_id for target in plan.targets} == {
+        str(ava["id"]),
+        str(login_of(sb, 102, "liam.o")["id"]),
+    }
+    assert plan.restore_possible
+
+
+def test_a_row_whose_student_cannot_be_read_before_the_import_is_not_sent(sb, monkeypatch):
+    def broken_for_liam(request, original):
+        if request.args["user_id"] == "sis_user_id:0045511":
+            return ApiResponse(500, {"errors": [{"message": "Internal server error"}]})
+        return original(request)
+
+    wrap_route(monkeypatch, "GET", STUDENT_LOGINS, broken_for_liam)
+    table = make_table(
+        [
+            {"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"},
+            {"SIS User ID": "0045511", "New Login": "liam.o", "Password": "green-frog-42"},
+            {"SIS User ID": "0045512", "New Login": "zoe.d", "Password": "blue-kite-19"},
+        ]
+    )
+    summary = import_run(table, sb)
+    assert [table.status(i) for i in range(3)] == ["Created", "Failed", "Created"]
+    assert table.value(1, OUTPUT_ROLES[1]).startswith(
+        "Could not read this student's logins from Canvas before the import ("
+    )
+    assert table.value(1, OUTPUT_ROLES[1]).endswith("so this row was not sent. Run again.")
+    assert login_of(sb, 102, "liam.o") is None
+    (record,) = sb.state.sis_imports.values()
+    assert record["json"]["data"]["counts"]["logins"] == 2
+    assert summary.count(Status.CREATED) == 2
+
+
+def test_a_login_id_that_is_not_a_number_is_refused_as_a_bad_answer(sb, monkeypatch):
+    def odd_ids(request, original):
+        answer = original(request)
+        for login in answer.body:
+            if login["unique_id"] == "ava.k":
+                login["id"] = "L-77"
+        return answer
+
+    wrap_route(monkeypatch, "GET", STUDENT_LOGINS, odd_ids)
+    table = make_table(
+        [
+            {"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"},
+            {"SIS User ID": "0045511", "New Login": "liam.o", "Password": "green-frog-42"},
+        ]
+    )
+    import_run(table, sb)
+    assert [table.status(i) for i in range(2)] == ["Failed", "Created"]
+    assert table.value(0, OUTPUT_ROLES[1]) == (
+        "Canvas answered that it created the login but gave the login an id that is not a "
+        "number ('L-77'), so the answer was refused and nothing was written into Canvas "
+        "Login ID. Look the login up in Canvas before running this row again."
+    )
+    assert table.value(0, OUTPUT_ROLES[2]) == ""
+    assert table.value(1, OUTPUT_ROLES[2]) == str(login_of(sb, 102, "liam.o")["id"])
+
+
+def test_a_password_canvas_refuses_is_failed_on_its_own_row(sb):
+    """Canvas names such a row only by its Login SIS ID: "Could not save the user with
+    user_id: 'X-L2'. Unknown reason: password too_short"."""
+    table = make_table(
+        [
+            {"SIS User ID": "0045510", "New Login": "ava.k", "Password": "sunny-apple-7"},
+            {"SIS User ID": "0045511", "New Login": "liam.o", "Password": "cat77"},
+        ]
+    )
+    import_run(table, sb, min_password_length=4)
+    assert [table.status(i) for i in range(2)] == ["Created", "Failed"]
+    assert table.value(1, OUTPUT_ROLES[1]) == (
+        "Password is too short for this school's Canvas password policy."
+    )
+    assert login_of(sb, 102, "liam.o") is None
+
+
+def test_a_could_not_save_warning_without_a_line_goes_to_the_row_it_quotes():
+    table = make_table(
+        [
+            {"SIS User ID": "0045510", "New Login": "ava.k"},
+            {"SIS User ID": "0045511", "New Login": "liam.o"},
+        ]
+    )
+    built = build_logins_csv(build_plan(table, check_table(table)).operations)
+    message = (
+        "Could not save the user with user_id: '0045511-L2'. Unknown reason: password too_short"
+    )
+    mapped, unmapped = map_warnings(built, [ImportWarning(message)])
+    assert mapped == {1: [message]} and unmapped == []
+    assert plain_warning(message, built.rows[1]) == (
+        "Password is too short for this school's Canvas password policy"
+    )
+    other = "Could not save the user with user_id: '0045510-L2'. Unknown reason: password common"
+    assert plain_warning(other, built.rows[0]) == (
+        "Password is too common for this school's Canvas password policy"
+    )

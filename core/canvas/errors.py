@@ -409,6 +409,11 @@ def _password_words(entry: _Entry) -> str:
     return f"Canvas did not accept the password: {entry.message or code}"
 
 
+def password_words(code: str) -> str:
+    """Canvas's code for a refused password (``too_short``...) in words for office staff."""
+    return _password_words(_Entry("password", code, ""))
+
+
 def _taken_sis_id(message: str) -> str | None:
     match = re.search(r'SIS ID "(.*)" is already in use', message)
     return match.group(1) if match else None

@@ -15,7 +15,10 @@ its call). The rules that keep a run safe live here:
 - a student not found by a SIS User ID shorter than its column's other ids is looked up
   once more with the zeros Excel dropped (a read only): when that finds the student, the
   row fails with a message naming the fix, and nothing is written with an id the sheet
-  does not hold.
+  does not hold;
+- Canvas Login ID is a number: an answer whose login ``id`` is not a whole number (or its
+  digits) is refused as a bad answer (:mod:`core.run.login_ids`): the row is Failed, and
+  nothing goes into Canvas Login ID.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from core.canvas.errors import (
 from core.kit.logins import LoginStem
 from core.model import Action, CancelToken, GeneratedLogin, RowResult, Status, login_key
 from core.plan import Operation, now_local
+from core.run.login_ids import bad_login_id_words, canvas_login_id
 from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, StopRun, call_with_retries
 
 if TYPE_CHECKING:
@@ -143,7 +147,15 @@ class RowContext:
 
 
 def _result(op: Operation, status: Status, message: str, login: dict | None = None) -> RowResult:
-    login_id = str(login.get("id", "")) if login else ""
+    login_id = ""
+    if login is not None:
+        found = canvas_login_id(login.get("id"))
+        if found is None:
+            log.warning(
+                "row %s: a login id that is not a number: %r", op.sheet_row, login.get("id")
+            )
+            return _failed(op, bad_login_id_words(status, login.get("id")))
+        login_id = found
     return RowResult(op.row, status, message, login_id, now_local())
 
 

@@ -7,6 +7,11 @@ login importer (``SIS::UserImporter`` with ``login_only``), a row is skipped wit
 "already exists" warning when any login of the account holds its SIS id (a deleted one
 too: the id stays reserved) or an active login holds its name; it never updates, revives
 or re-passwords an existing login.
+
+Its answer has Canvas's shape: ``data.counts`` holds the rows processed per kind of
+file, and ``statistics`` counts ``created``, ``concluded``, ``deactivated``, ``restored``
+and ``deleted`` per object type (``Pseudonym`` for logins), with no ``updated`` count.
+Timestamps are whole seconds, so an import and the logins it makes often share one.
 """
 
 from __future__ import annotations
@@ -22,6 +27,42 @@ from core.sandbox.request import ApiRequest, ApiResponse
 from core.sandbox.state import ApiError, SandboxState, name_key, not_found, now_iso
 
 WARNINGS_SHOWN = 24
+#: The object types of an import's ``statistics``, and what each counts.
+STATISTIC_TYPES = (
+    "Account",
+    "EnrollmentTerm",
+    "CommunicationChannel",
+    "AbstractCourse",
+    "Course",
+    "CourseSection",
+    "Enrollment",
+    "GroupCategory",
+    "Group",
+    "GroupMembership",
+    "Pseudonym",
+    "UserObserver",
+    "AccountUser",
+)
+STATISTIC_COUNTS = ("created", "concluded", "deactivated", "restored", "deleted")
+#: ``data.counts``: rows processed per kind of file, then the messages.
+COUNTED_FILES = (
+    "change_sis_ids",
+    "accounts",
+    "terms",
+    "abstract_courses",
+    "courses",
+    "sections",
+    "xlists",
+    "users",
+    "logins",
+    "enrollments",
+    "admins",
+    "group_categories",
+    "groups",
+    "group_memberships",
+    "grade_publishing_results",
+    "user_observers",
+)
 EXISTING_COLUMNS = ("existing_user_id", "existing_integration_id", "existing_canvas_user_id")
 _PROGRESS_STEPS = 8
 
@@ -224,7 +265,6 @@ def _run_import(state: SandboxState, record: dict[str, Any], filename: str, data
             [],
             [(filename, "Couldn't find Canvas CSV import headers", 1)],
             created=0,
-            updated=0,
         )
         return
     warnings: list[tuple[str, str, int]] = []
@@ -244,7 +284,7 @@ def _run_import(state: SandboxState, record: dict[str, Any], filename: str, data
                 progress=min(99, int(100 * (start + chunk) / len(rows))), updated_at=now_iso()
             )
         time.sleep(pause)
-    _finish(state, record, filename, warnings, [], created=created, updated=0)
+    _finish(state, record, filename, warnings, [], created=created)
 
 
 def _import_row(state: SandboxState, record: dict[str, Any], row: dict[str, str]) -> str:
@@ -298,7 +338,9 @@ def _import_row(state: SandboxState, record: dict[str, Any], row: dict[str, str]
             return taken
     password = row.get("password") or None
     if password is not None and state.is_passwordable(provider) and len(password) < 8:
-        return f"The password for login with SIS ID {sis_id} is too short, skipping"
+        return (
+            f"Could not save the user with user_id: '{sis_id}'. Unknown reason: password too_short"
+        )
     login = state.add_login(
         user.id,
         unique_id,
@@ -320,7 +362,6 @@ def _finish(
     errors: list[tuple[str, str, int]],
     *,
     created: int,
-    updated: int,
 ) -> None:
     shown = [[file, message] for file, message, _ in warnings[:WARNINGS_SHOWN]]
     if len(warnings) > WARNINGS_SHOWN:
@@ -346,21 +387,25 @@ def _finish(
             progress=100,
             updated_at=stamp,
             ended_at=stamp,
-            statistics={
-                "total_state_changes": created + updated,
-                "Pseudonym": {"created": created, "updated": updated},
-            },
+            statistics=_statistics(created),
         )
+        counts = dict.fromkeys(COUNTED_FILES, 0)
+        counts.update(logins=created, error_count=len(errors), warning_count=len(warnings))
         record["json"]["data"] = {
             **record["json"]["data"],
             "supplied_batches": ["login"] if not errors else [],
-            "counts": {
-                "logins": created + updated,
-                "warning_count": len(warnings),
-                "error_count": len(errors),
-            },
+            "counts": counts,
         }
         if shown:
             record["json"]["processing_warnings"] = shown
         if errors:
             record["json"]["processing_errors"] = [[file, message] for file, message, _ in errors]
+
+
+def _statistics(created_logins: int) -> dict[str, Any]:
+    """Canvas's ``statistics`` of an import that made ``created_logins`` logins."""
+    found: dict[str, Any] = {"total_state_changes": created_logins}
+    for kind in STATISTIC_TYPES:
+        found[kind] = dict.fromkeys(STATISTIC_COUNTS, 0)
+    found["Pseudonym"]["created"] = created_logins
+    return found

@@ -24,7 +24,7 @@ import io
 import logging
 import string
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -195,6 +195,13 @@ class LoginsCsv:
     def data(self, *, protect: bool = False) -> bytes:
         """The file as Canvas gets it: UTF-8, values exactly as typed by default."""
         return self.text(protect=protect).encode("utf-8")
+
+    def without(self, rows: set[int]) -> LoginsCsv:
+        """The file without the lines of these table rows (the others renumbered)."""
+        kept = [row for row in self.rows if row.row not in rows]
+        return LoginsCsv(
+            [replace(row, line=index + 2) for index, row in enumerate(kept)], list(self.left_out)
+        )
 
     def row_at_line(self, line: int) -> CsvRow | None:
         index = line - 2

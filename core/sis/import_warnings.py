@@ -2,7 +2,8 @@
 
 Canvas names a row two ways: the errors file (``errors_attachment``) gives each
 warning its line number in the file, and the message itself names the login's SIS id
-("... login with SIS ID X ...") and sometimes the login ("... or login of Y ...").
+("... login with SIS ID X ...", "Could not save the user with user_id: 'X'. ...") and
+sometimes the login ("... or login of Y ...").
 Both are checked against the file's row order, so an off-by-one in how a Canvas
 version counts lines, or a message that names another row, cannot blame the wrong row.
 """
@@ -14,6 +15,7 @@ import io
 import re
 from dataclasses import dataclass
 
+from core.canvas.errors import password_words
 from core.model import login_key
 from core.sis.export import CsvRow, LoginsCsv
 
@@ -29,7 +31,11 @@ class ImportWarning:
 # --- warnings back to rows ----------------------------------------------------------------
 
 _SIS_ID_NAMED = re.compile(r"SIS ID (\S+)")
+#: "Could not save the user with user_id: 'X'. Unknown reason: password too_short"
+_USER_ID_QUOTED = re.compile(r"user_id:? '([^']*)'")
 _LOGIN_NAMED = re.compile(r"login of (\S+)")
+#: The attribute and Canvas's error code at the end of a "Could not save" warning.
+_UNKNOWN_REASON = re.compile(r"Unknown reason: (\w+) (\w+)", re.IGNORECASE)
 
 
 def _named_rows(built: LoginsCsv, message: str) -> set[int]:
@@ -40,6 +46,9 @@ def _named_rows(built: LoginsCsv, message: str) -> set[int]:
         for text in (token, token.rstrip(",.;:")):
             if text.casefold() in by_sis:
                 named.add(by_sis[text.casefold()])
+    for quoted in _USER_ID_QUOTED.findall(message):
+        if quoted.strip().casefold() in by_sis:
+            named.add(by_sis[quoted.strip().casefold()])
     for token in _LOGIN_NAMED.findall(message):
         for text in (token, token.rstrip(",.;:")):
             if login_key(text) in by_login:
@@ -98,8 +107,11 @@ def plain_warning(message: str, row: CsvRow) -> str:
             "Canvas has no sign-in method (authentication provider) "
             f"'{row.authentication_provider_id}' on this account"
         )
+    reason = _UNKNOWN_REASON.search(message)
+    if reason is not None and reason.group(1).casefold() == "password":
+        return password_words(reason.group(2).casefold())
     if "password" in text and ("too short" in text or "too_short" in text):
-        return "Canvas refused the password: it is too short"
+        return password_words("too_short")
     if "password" in text:
         return f"Canvas refused the password ({message.strip().rstrip('.')})"
     if "no login_id" in text:

@@ -20,7 +20,10 @@ The steps (canvas-api.md, "SIS import of logins"):
 5. Every other row is looked up (its student's logins, read with the runner's pacing)
    so Canvas Login ID is filled in and undo can find the login. A login that was
    already there before the import is Already exists, never Created, so undo leaves
-   it alone.
+   it alone. "Already there" is a fact read before the file goes out (each row's
+   student's logins, :func:`~core.sis.readback.read_logins_before`), never a comparison
+   of timestamps: Canvas's are whole seconds, and a small import makes its logins in
+   the very second it was posted.
 
 The outcomes of step 4 and the look-ups of step 5 (the read-back) live in :mod:`core.sis.readback`.
 
@@ -52,7 +55,7 @@ from core.run.engine import (
 from core.run.pacing import Cancelled, StopRun
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, LoginsCsv, build_logins_csv
 from core.sis.import_warnings import ImportWarning, map_warnings, parse_errors_csv
-from core.sis.readback import UPDATED_BY_IMPORT, ImportReadBack
+from core.sis.readback import UPDATED_BY_IMPORT, ImportReadBack, read_logins_before
 
 if TYPE_CHECKING:
     from core.canvas.protocol import CanvasApi
@@ -212,8 +215,19 @@ class _ImportRun:
 
     # --- the steps --------------------------------------------------------------------
     def run(self, built: LoginsCsv) -> bool:
-        """Send, wait, read back; True when stopped before every row had its outcome."""
+        """Read before, send, wait, read back; True when stopped before every row had its
+        outcome."""
         report = self.session.report
+        report.note(report.done, "Reading the students' logins before the import…")
+        before = read_logins_before(self.ctx, built.rows, self.session.concurrency, self.cancel)
+        if before.stopped or self.cancel.cancelled:
+            return True  # nothing sent
+        if before.unread:
+            self._record(built, before.unread)
+            report.add(before.unread)
+            built = built.without({result.row for result in before.unread})
+            if not built.rows:
+                return False
         for row in built.rows:
             if row.operation is not None:
                 self.session.record_sent(row.operation.identity, Action.CREATE.value)
@@ -266,7 +280,7 @@ class _ImportRun:
         for warning in unmapped:
             log.info("SIS import %s: warning for no row: %s", import_id, warning.message)
         readback = ImportReadBack(
-            self.ctx, self.session.concurrency, self.cancel, self.session.maybe_sent
+            self.ctx, self.session.concurrency, self.cancel, self.session.maybe_sent, before.ids
         )
         return readback.settle(
             built,

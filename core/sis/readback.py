@@ -6,21 +6,27 @@ a login the student already has is Already exists. Every other row is looked up 
 student's logins, read with the run's pacing) so Canvas Login ID is filled in and undo
 can find the login. Canvas skips a row whose Login SIS ID any login holds (a removed
 one too: the id stays reserved, and the removed login is not brought back); such a row
-is Failed with the reason found by :meth:`ImportReadBack._why_taken`. A login that was
-already there before the import is Already exists, never Created, so undo leaves it
-alone (a Canvas that updated such a login would show as "the import set its name to").
+is Failed with the reason found by :meth:`ImportReadBack._why_taken`.
+
+Created or Already exists is decided from facts, never from the clock: Canvas's
+timestamps are whole seconds, and a small import makes its logins within the second it
+was posted, so a login's ``created_at`` equal to the import's says nothing. Before the
+file goes out, :func:`read_logins_before` reads each row's student's logins; after the
+import, a login that was not among them is Created, one that was is Already exists
+(undo leaves it alone; a Canvas that changed such a login shows as "the import set its
+name to"). A row whose student could not be read before is not sent at all.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field
 
 from core.canvas.errors import NotFound, describe_error
 from core.model import CancelToken, RowResult, Status, login_key
 from core.plan import now_local
+from core.run.login_ids import bad_login_id_words, canvas_login_id
 from core.run.operations import RowContext
 from core.run.pacing import paced_each
 from core.sis.export import CsvRow, LoginsCsv
@@ -31,6 +37,8 @@ __all__ = [
     "UPDATED_BY_IMPORT",
     "FreshResults",
     "ImportReadBack",
+    "LoginsBefore",
+    "read_logins_before",
     "reserved_words",
 ]
 
@@ -53,6 +61,66 @@ def reserved_words(login_sis_id: str) -> str:
 FreshResults = Callable[[list[RowResult], str], None]
 
 
+def _active(logins: list[dict]) -> list[dict]:
+    return [lg for lg in logins if (lg.get("workflow_state") or "active") != "deleted"]
+
+
+@dataclass
+class LoginsBefore:
+    """Each row's student's logins before the import, and the rows that could not be read."""
+
+    #: Canvas ids (as text) of the student's active logins, by table row.
+    ids: dict[int, frozenset[str]] = field(default_factory=dict)
+    #: Rows whose student's logins could not be read: Failed, and not sent.
+    unread: list[RowResult] = field(default_factory=list)
+    #: Stopped (Stop, or Canvas stopped the run) before every row was read.
+    stopped: bool = False
+
+
+def read_logins_before(
+    ctx: RowContext, rows: list[CsvRow], concurrency: int, cancel: CancelToken
+) -> LoginsBefore:
+    """Read every row's student's logins (with the run's pacing), before the import.
+
+    A student Canvas does not know has none (the import then says so for its row).
+    Raises :class:`~core.run.pacing.StopRun` when Canvas stops the run.
+    """
+    found = LoginsBefore()
+    lock = threading.Lock()
+
+    def read_one(row: CsvRow) -> RowResult | None:
+        op = row.operation
+        assert op is not None
+        try:
+            logins = ctx.call(lambda: ctx.client.list_logins(op.user_ref))
+        except NotFound:
+            logins = []
+        ids = frozenset(str(lg.get("id")) for lg in _active(logins))
+        with lock:
+            found.ids[row.row] = ids
+        return None
+
+    def unread(row: CsvRow, exc: BaseException) -> RowResult:
+        return RowResult(
+            row.row,
+            Status.FAILED,
+            "Could not read this student's logins from Canvas before the import "
+            f"({describe_error(exc).rstrip('.')}), so this row was not sent. Run again.",
+            "",
+            now_local(),
+        )
+
+    found.stopped = paced_each(
+        rows,
+        read_one,
+        concurrency=concurrency,
+        cancel=cancel,
+        on_fresh=found.unread.extend,
+        on_error=unread,
+    )
+    return found
+
+
 @dataclass
 class ImportReadBack:
     """Settles the rows of one finished import, reading logins through ``ctx``."""
@@ -62,6 +130,8 @@ class ImportReadBack:
     cancel: CancelToken
     #: Rows an earlier run sent without hearing back (from the journal): made by this run.
     maybe_sent: frozenset[tuple[str, ...]]
+    #: The students' logins before the import (:func:`read_logins_before`), by table row.
+    before: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def settle(
         self, built: LoginsCsv, final: dict, mapped: dict[int, list[str]], on_fresh: FreshResults
@@ -72,11 +142,6 @@ class ImportReadBack:
         (:func:`core.sis.import_warnings.map_warnings`); ``on_fresh(results, message)`` gets the
         results as they settle.
         """
-        started_at = _timestamp(final.get("created_at"))
-        stats = final.get("statistics") or {}
-        pseudonyms = stats.get("Pseudonym") if isinstance(stats, dict) else None
-        updated = pseudonyms.get("updated") if isinstance(pseudonyms, dict) else None
-        nothing_updated = updated == 0
         stamp = now_local()
         immediate: list[RowResult] = []
         lookups: list[tuple[CsvRow, bool]] = []
@@ -94,13 +159,11 @@ class ImportReadBack:
 
         def settle_one(item: tuple[CsvRow, bool]) -> RowResult:
             row, taken = item
-            return self._read_back(row, taken, started_at, nothing_updated)
+            return self._read_back(row, taken)
 
         return self._for_each(lookups, settle_one, on_fresh, message)
 
-    def _read_back(
-        self, row: CsvRow, taken: bool, started_at: datetime | None, nothing_updated: bool
-    ) -> RowResult:
+    def _read_back(self, row: CsvRow, taken: bool) -> RowResult:
         op = row.operation
         assert op is not None
         stamp = now_local()
@@ -114,7 +177,7 @@ class ImportReadBack:
                 "",
                 stamp,
             )
-        active = [lg for lg in logins if (lg.get("workflow_state") or "active") != "deleted"]
+        active = _active(logins)
         key = login_key(row.login_id)
         named = [lg for lg in active if login_key(str(lg.get("unique_id") or "")) == key]
         with_sis = [lg for lg in named if str(lg.get("sis_user_id") or "") == row.user_id]
@@ -124,11 +187,11 @@ class ImportReadBack:
                 return RowResult(row.row, Status.FAILED, self._why_taken(row, active), "", stamp)
             if op.identity in self.maybe_sent:
                 return self._created(row, login, stamp)
-            return RowResult(
-                row.row,
+            return _with_login(
+                row,
                 Status.ALREADY_EXISTS,
                 f"The student already has the login '{login.get('unique_id')}' in Canvas",
-                str(login.get("id", "")),
+                login,
                 stamp,
             )
         if login is None:
@@ -140,18 +203,17 @@ class ImportReadBack:
                 "",
                 stamp,
             )
-        made_now = nothing_updated or op.identity in self.maybe_sent
-        if not made_now:
-            created_at = _timestamp(login.get("created_at"))
-            # Strictly later: on a tie, the safe side is Already exists (undo leaves it).
-            made_now = started_at is None or created_at is None or created_at > started_at
-        if not made_now:
-            return RowResult(
-                row.row,
+        had = self.before.get(row.row)
+        # Not read before (never so: such rows are not sent) counts as there before:
+        # the safe side, as undo then leaves the login alone.
+        new = had is not None and str(login.get("id")) not in had
+        if not new and op.identity not in self.maybe_sent:
+            return _with_login(
+                row,
                 Status.ALREADY_EXISTS,
                 f"The student already had this login (Login SIS ID '{row.user_id}') in "
                 f"Canvas; {UPDATED_BY_IMPORT} '{row.login_id}' and made no new login",
-                str(login.get("id", "")),
+                login,
                 stamp,
             )
         return self._created(row, login, stamp)
@@ -189,12 +251,8 @@ class ImportReadBack:
 
     @staticmethod
     def _created(row: CsvRow, login: dict, stamp: str) -> RowResult:
-        return RowResult(
-            row.row,
-            Status.CREATED,
-            f"Login '{row.login_id}' created by SIS import",
-            str(login.get("id", "")),
-            stamp,
+        return _with_login(
+            row, Status.CREATED, f"Login '{row.login_id}' created by SIS import", login, stamp
         )
 
     def _for_each(
@@ -225,11 +283,11 @@ class ImportReadBack:
         )
 
 
-def _timestamp(text: Any) -> datetime | None:
-    if not text:
-        return None
-    try:
-        stamp = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo is not None else None
+def _with_login(row: CsvRow, status: Status, message: str, login: dict, stamp: str) -> RowResult:
+    """The row's result naming ``login``; Failed when Canvas gave it no numeric id."""
+    login_id = canvas_login_id(login.get("id"))
+    if login_id is None:
+        return RowResult(
+            row.row, Status.FAILED, bad_login_id_words(status, login.get("id")) + ".", "", stamp
+        )
+    return RowResult(row.row, status, message, login_id, stamp)
