@@ -6,7 +6,7 @@ which does what every run shares, once:
 
 - the opening reads (which account, and whether the token has the strategy's right),
   each retried like any read, before anything is written;
-- the :class:`RunSession`: the paced :class:`~core.run.operations.RowContext` that all
+- the :class:`RunSession`: the paced :class:`~core.run.row_context.RowContext` that all
   Canvas calls go through, the run's own stop token linked to the caller's, the
   journal run with its sent/answered entries, and progress counting;
 - the summary, and :class:`CanvasUnavailable` (with the rows that did finish) when
@@ -46,8 +46,8 @@ from core.model import (
     Status,
 )
 from core.plan import Plan
-from core.run.operations import RowContext
 from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, StopRun, read_with_retries
+from core.run.row_context import RowContext
 
 if TYPE_CHECKING:
     from core.canvas.protocol import CanvasApi

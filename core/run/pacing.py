@@ -327,7 +327,7 @@ def paced_each(
 
     Every strategy of the run engine (:mod:`core.run.engine`) runs its rows through here.
     ``fn`` runs on a worker thread and makes its Canvas calls through a
-    :class:`~core.run.operations.RowContext` (the limiter paces them). ``on_fresh`` gets
+    :class:`~core.run.row_context.RowContext` (the limiter paces them). ``on_fresh`` gets
     each batch of results on this thread. An unexpected error becomes ``on_error``'s
     result. ``cancel`` is the run's own token (the session's ``stop``): a
     :class:`StopRun` sets it, so nothing new starts and calls waiting for the limiter

@@ -27,8 +27,8 @@ from core.canvas.errors import NotFound, describe_error
 from core.model import CancelToken, RowResult, Status, login_key
 from core.plan import now_local
 from core.run.login_ids import bad_login_id_words, canvas_login_id
-from core.run.operations import RowContext
 from core.run.pacing import paced_each
+from core.run.row_context import RowContext
 from core.sis.export import CsvRow, LoginsCsv
 from core.sis.import_warnings import is_taken, plain_warning
 

@@ -25,8 +25,8 @@ from core.model import (
 )
 from core.plan import now_local
 from core.run.engine import RunOptions, RunSession, RunSummary, run_strategy
-from core.run.operations import RowContext
 from core.run.pacing import Cancelled, paced_each
+from core.run.row_context import RowContext
 from core.sis.method import IMPORT_PERMISSION
 from core.undo.plan import UNDO_METHOD, UndoPlan, UndoTarget
 
