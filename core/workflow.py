@@ -58,7 +58,7 @@ from core.run_lock import (
     live_holder,
 )
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
-from core.sis.method import ImportSettings, SisImport
+from core.sis.method import ImportSettings, import_strategy
 from core.undo import UndoLogins, UndoPlan, plan_undo
 from core.workbook import WorkbookDoc, open_workbook, save_workbook
 from core.workbook.sheet_choice import choose_student_sheet
@@ -114,8 +114,9 @@ class RunOutcome:
 
 def strategy_for(plan: Plan, options: RunOptions, request: RunRequest) -> RunStrategy:
     """The engine's strategy for the request; a dry run (Check with Canvas) reads by the API."""
-    if request.method is RunMethod.SIS_IMPORT and not options.dry_run:
-        return SisImport(plan, ImportSettings(login_sis_pattern=request.login_sis_pattern))
+    if request.method is RunMethod.SIS_IMPORT:
+        settings = ImportSettings(login_sis_pattern=request.login_sis_pattern)
+        return import_strategy(plan, options, settings)
     return ApiRows(plan)
 
 

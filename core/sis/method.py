@@ -56,6 +56,7 @@ from core.run.pacing import Cancelled, StopRun
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, LoginsCsv, build_logins_csv
 from core.sis.import_warnings import ImportWarning, map_warnings, parse_errors_csv
 from core.sis.readback import UPDATED_BY_IMPORT, ImportReadBack, read_logins_before
+from core.words import plural
 
 if TYPE_CHECKING:
     from core.canvas.protocol import CanvasApi
@@ -102,7 +103,7 @@ def method_advice(creates: int) -> str:
             "one file, and the app then reads back each new login's id."
         )
     return (
-        f"For {creates} new login{'s' if creates != 1 else ''} the API method is "
+        f"For {plural(creates, 'new login')} the API method is "
         "recommended: each row is sent and answered on its own, with the clearest "
         f"messages. The SIS import pays off from about {IMPORT_RECOMMENDED_FROM} new logins."
     )
@@ -161,6 +162,16 @@ class SisImport:
             return _ImportRun(session, self.settings).run(self.built)
 
 
+def import_strategy(
+    plan: Plan, options: RunOptions, settings: ImportSettings | None = None
+) -> ApiRows | SisImport:
+    """The SIS import's strategy; a dry run (Check with Canvas, which only reads) reads by
+    the API instead."""
+    if options.dry_run:
+        return ApiRows(plan)
+    return SisImport(plan, settings or ImportSettings())
+
+
 def run_by_import(
     plan: Plan,
     client: CanvasApi,
@@ -177,9 +188,8 @@ def run_by_import(
     Raises :class:`~core.run.engine.CanvasUnavailable` (with the rows finished so far) when the run
     cannot go on. A dry run is the API method's dry run (it only reads).
     """
-    strategy = ApiRows(plan) if options.dry_run else SisImport(plan, settings or ImportSettings())
     return run_strategy(
-        strategy,
+        import_strategy(plan, options, settings),
         client,
         options,
         progress=progress,
