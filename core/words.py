@@ -16,9 +16,12 @@ if TYPE_CHECKING:
     from core.run.engine import RunSummary
 
 __all__ = [
+    "already_exist",
     "capitalised",
+    "check_sentence",
     "confirmation_lines",
     "confirmation_sentence",
+    "dry_run_line",
     "plural",
     "set_aside_words",
     "summary_sentence",
@@ -45,6 +48,11 @@ def capitalised(text: str) -> str:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """``1 row``, ``3 rows``; ``many`` for words that do not just take an s."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def already_exist(n: int) -> str:
+    """``1 already exists``, ``2 already exist``."""
+    return f"{n} already {'exists' if n == 1 else 'exist'}"
 
 
 def _be(n: int, past: bool) -> str:
@@ -81,6 +89,29 @@ def summary_sentence(summary: RunSummary) -> str:
     parts = [", ".join(counts) if counts else "nothing sent"]
     parts.extend(set_aside_words(summary.left_out, summary.skipped_notes))
     return "; ".join(parts)
+
+
+def check_sentence(summary: RunSummary) -> str:
+    """What a Check with Canvas found, counts of nothing left out: "11 ready, 1 already
+    exists, 1 would fail, 3 to fix"."""
+    would_fail, invalid = summary.count(Status.WOULD_FAIL), summary.count(Status.INVALID)
+    words = [f"{summary.count(Status.READY)} ready"]
+    if summary.count(Status.ALREADY_EXISTS):
+        words.append(already_exist(summary.count(Status.ALREADY_EXISTS)))
+    if would_fail:
+        words.append(f"{would_fail} would fail")
+    if invalid:
+        words.append(f"{invalid} to fix")
+    return "; ".join([", ".join(words), *set_aside_words(0, summary.skipped_notes)])
+
+
+def dry_run_line(summary: RunSummary) -> str:
+    """The command line's last line after a dry run: ``Dry run: 11 rows ready, 1 would
+    fail, 1 already exists; nothing was changed.``"""
+    ready = plural(summary.count(Status.READY), "row")
+    would_fail = summary.count(Status.WOULD_FAIL)
+    existing = already_exist(summary.count(Status.ALREADY_EXISTS))
+    return f"Dry run: {ready} ready, {would_fail} would fail, {existing}; nothing was changed."
 
 
 def confirmation_lines(plan: Plan) -> list[str]:

@@ -21,6 +21,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from core import mappings
 from core.model import INPUT_ROLES, Role
+from core.words import plural
 from core.workbook import (
     HeaderNotFoundError,
     SaveElsewhereError,
@@ -246,7 +247,7 @@ def offer_restore(window: WindowParts) -> None:
     window.table_model.flush_results()
     window.mark_results_unsaved()
     window.statusBar().showMessage(
-        f"Restored {len(results)} result{'s' if len(results) != 1 else ''} from the journal. "
+        f"Restored {plural(len(results), 'result')} from the journal. "
         "Save to put them into the workbook.",
         10_000,
     )

@@ -23,6 +23,7 @@ from core import APP_NAME
 from core.journal import Journal
 from core.model import Finding, Role
 from core.paths import resource_path
+from core.words import plural
 from gui import document_flow, main_actions, main_layout, roster_flow, settings
 from gui.filter_proxy import RowFilter, RowFilterProxy
 from gui.grid_edits import GridEdits
@@ -245,7 +246,7 @@ class MainWindow(QMainWindow):
         self.run_state_changed()
         rows = len(doc.table.rows)
         self.statusBar().showMessage(
-            f"Opened '{doc.path.name}', sheet '{doc.sheet}': {rows} row{'s' if rows != 1 else ''}.",
+            f"Opened '{doc.path.name}', sheet '{doc.sheet}': {plural(rows, 'row')}.",
             8_000,
         )
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.model import Progress, Status
-from core.words import confirmation_sentence, plural, set_aside_words, summary_sentence
+from core.words import confirmation_sentence, plural, summary_sentence
 from gui.file_opener import FileOpener
 from gui.kind_badge import KindBadge
 from gui.theme_colors import status_solid
@@ -353,21 +353,6 @@ class RunProgressPanel(QWidget):
         self.time_left.setText(f"Took {duration_words(seconds)}")
         if not stopped:
             self.bar.setValue(self.bar.maximum())
-
-
-def check_sentence(summary: Any) -> str:
-    """What a check with Canvas found: "11 ready, 1 already exists, 1 would fail, 3 to fix"."""
-    ready = summary.count(Status.READY)
-    exist = summary.count(Status.ALREADY_EXISTS)
-    would_fail, invalid = summary.count(Status.WOULD_FAIL), summary.count(Status.INVALID)
-    words = [f"{ready} ready"]
-    if exist:
-        words.append(f"{exist} already {'exists' if exist == 1 else 'exist'}")
-    if would_fail:
-        words.append(f"{would_fail} would fail")
-    if invalid:
-        words.append(f"{invalid} to fix")
-    return "; ".join([", ".join(words), *set_aside_words(0, summary.skipped_notes)])
 
 
 def summary_headline(summary: Any) -> str:

@@ -42,11 +42,10 @@ from core.model import (
     Table,
 )
 from core.run_lock import APP, RunRefused
-from core.words import summary_sentence, undo_sentence
+from core.words import check_sentence, summary_sentence, undo_sentence
 from core.workbook import save_risks
 from core.workflow import RunOutcome, RunRequest
 from gui.filter_proxy import RowFilter
-from gui.run_dialogs import check_sentence
 from gui.worker import BackgroundJob
 
 if TYPE_CHECKING:

@@ -17,7 +17,6 @@ from gui.file_opener import FileOpener, folder_command
 from gui.run_dialogs import (
     ConfirmRunDialog,
     RunProgressPanel,
-    check_sentence,
     confirm_run,
     duration_words,
     show_summary,
@@ -259,15 +258,6 @@ def test_summary_after_a_check_counts_in_the_singular_and_says_what_was_left_out
     )
     assert "The Message of the row left out says why it would fail" in box.informativeText()
     assert box.show_failed_button is None
-
-
-def test_check_sentence_counts_what_the_check_found():
-    summary = RunSummary(
-        counts={Status.READY: 11, Status.ALREADY_EXISTS: 2, Status.WOULD_FAIL: 1, Status.INVALID: 3}
-    )
-    assert check_sentence(summary) == "11 ready, 2 already exist, 1 would fail, 3 to fix"
-    one = RunSummary(counts={Status.READY: 1, Status.ALREADY_EXISTS: 1})
-    assert check_sentence(one) == "1 ready, 1 already exists"
 
 
 class RecordingOpener(FileOpener):

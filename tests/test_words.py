@@ -6,6 +6,7 @@ from core.model import Action, RowResult, Status
 from core.plan import Operation, Plan
 from core.run.engine import RunSummary
 from core.words import (
+    check_sentence,
     confirmation_lines,
     confirmation_sentence,
     plural,
@@ -134,3 +135,12 @@ def test_undo_sentence_says_how_to_create_the_logins_again():
     assert undo_sentence(nothing) == (
         "Undone: 0 logins removed, 2 logins left alone (their rows say why)."
     )
+
+
+def test_check_sentence_counts_what_the_check_found():
+    summary = RunSummary(
+        counts={Status.READY: 11, Status.ALREADY_EXISTS: 2, Status.WOULD_FAIL: 1, Status.INVALID: 3}
+    )
+    assert check_sentence(summary) == "11 ready, 2 already exist, 1 would fail, 3 to fix"
+    one = RunSummary(counts={Status.READY: 1, Status.ALREADY_EXISTS: 1})
+    assert check_sentence(one) == "1 ready, 1 already exists"

@@ -68,6 +68,7 @@ from core.workbook import (
     save_risks,
 )
 from core.workbook.sheet_choice import choose_student_sheet
+from core.workbook.write import would_lose_message
 from core.workflow import RunOutcome, Workflow
 
 log = logging.getLogger("core.cli")
@@ -403,9 +404,12 @@ def check_output(workflow: Workflow, output: str | None) -> None:
         losses = save_risks(workflow.doc)
         if losses:
             raise UsageProblem(
-                f"Saving into '{workflow.doc.path.name}' would lose what this app cannot "
-                f"write back into it: {', '.join(losses)}. Nothing was changed: run again with "
-                "--output and a new file name, and the results go into that copy."
+                would_lose_message(
+                    workflow.doc.path,
+                    losses,
+                    "Nothing was changed: run again with --output and a new file name, and "
+                    "the results go into that copy.",
+                )
             )
         return
     try:

@@ -38,10 +38,10 @@ from core.cli.common import (
 from core.cli.status import ExitStatus, UsageProblem
 from core.journal import Journal
 from core.model import CancelToken, RunMethod, Status
-from core.run.engine import RunOptions, RunSummary
+from core.run.engine import RunOptions
 from core.run_lock import RunRefused
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, PatternError, check_pattern
-from core.words import capitalised, plural, set_aside_words
+from core.words import capitalised, dry_run_line, plural, set_aside_words
 from core.workflow import RunOutcome, RunRequest, Workflow
 
 log = logging.getLogger("core.cli")
@@ -161,19 +161,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
             print(capitalised("; ".join(set_aside)) + ".", file=out)
         print(dry_run_line(summary) if args.dry_run else summary.line(), file=out)
         return exit_status(outcome)
-
-
-def dry_run_line(summary: RunSummary) -> str:
-    """A dry run's last line: ``Dry run: 11 rows ready, 1 would fail, 1 already exists;
-    nothing was changed.``"""
-    ready = plural(summary.count(Status.READY), "row")
-    would_fail = summary.count(Status.WOULD_FAIL)
-    existing = summary.count(Status.ALREADY_EXISTS)
-    exist = "exists" if existing == 1 else "exist"
-    return (
-        f"Dry run: {ready} ready, {would_fail} would fail, {existing} already {exist}; "
-        "nothing was changed."
-    )
 
 
 def report_stop(outcome: RunOutcome, err: TextIO) -> None:

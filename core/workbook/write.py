@@ -121,11 +121,14 @@ def save_risks(doc: WorkbookDoc) -> list[str]:
     return []
 
 
-def would_lose_message(path: Path, losses: list[str]) -> str:
+def would_lose_message(
+    path: Path,
+    losses: list[str],
+    advice: str = "The file was left as it was: save the results to a new file instead.",
+) -> str:
     return (
         f"Saving into '{path.name}' would lose what this app cannot write back into it: "
-        f"{', '.join(losses)}. The file was left as it was: save the results to a new file "
-        "instead."
+        f"{', '.join(losses)}. {advice}"
     )
 
 
