@@ -205,7 +205,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             buckets = sandbox.buckets
             admission = buckets.start(token or f"anonymous:{self.client_address[0]}")
             if not admission.allowed:
-                cost, remaining = buckets.finish(admission)
+                cost, remaining = buckets.finish(admission, buckets.config.refused_cost)
                 stats.count_throttled()
                 config = buckets.config
                 if sandbox.latency:

@@ -26,8 +26,11 @@ class ThrottleConfig:
     maximum: float = 800
     leak_per_second: float = 10
     up_front_cost: float = 50
-    #: The real cost that replaces the up-front cost when a request ends.
+    #: The real cost that replaces the up-front cost when a request ends (Canvas: the
+    #: request's CPU and database seconds; raise it to play a slow, expensive Canvas).
     request_cost: float = 0.05
+    #: The real cost of a refused request: refusing takes Canvas next to no work.
+    refused_cost: float = 0.01
     #: 429 (hosted Canvas since late 2025) or 403 (self-hosted and older Canvas).
     throttled_status: int = 429
 
