@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 #: Canvas's default password policy: at least this many characters (canvas-api.md).
 MIN_PASSWORD_LENGTH = 8
 #: Most Canvas calls in flight at once unless a profile or ``--concurrency`` says fewer.
-DEFAULT_CONCURRENCY = 10
+#: Below it Canvas's bucket decides: 11 from an empty bucket at Canvas's defaults, fewer
+#: when calls are expensive or another program uses the same token (core.run.bucket).
+DEFAULT_CONCURRENCY = 16
 
 
 class RunMethod(enum.StrEnum):
@@ -492,6 +494,8 @@ class Progress:
     counts: dict[Status, int] = field(default_factory=dict)
     results: list[RowResult] = field(default_factory=list)
     message: str = ""
+    #: Canvas's throttle is holding the run back just now (core.run.engine.SLOW_DOWN_NOTE).
+    slowed_down: bool = False
 
 
 ProgressCallback = Callable[[Progress], None]

@@ -51,9 +51,19 @@ class Profile:
             name=str(data.get("name", "")),
             url=str(data.get("url", "")),
             account_id=account_id,
-            concurrency=_int_or(data.get("concurrency"), DEFAULT_CONCURRENCY),
+            concurrency=_concurrency(data.get("concurrency")),
             min_password_length=_int_or(data.get("min_password_length"), MIN_PASSWORD_LENGTH),
         )
+
+
+#: The fixed default every profile stored before the bucket decided how many calls fit.
+_OLD_DEFAULT_CONCURRENCY = 10
+
+
+def _concurrency(value: object) -> int:
+    """A stored limit; the old default, which no one chose, now lets the bucket decide."""
+    stored = _int_or(value, DEFAULT_CONCURRENCY)
+    return DEFAULT_CONCURRENCY if stored in (_OLD_DEFAULT_CONCURRENCY, 0) else stored
 
 
 def _int_or(value: object, default: int) -> int:

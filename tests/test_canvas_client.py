@@ -35,7 +35,8 @@ from core.canvas.errors import (
 )
 from core.canvas.transport import normalise_base_url
 from core.model import CancelToken
-from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, call_with_retries
+from core.run.bucket import BucketPacer
+from core.run.pacing import Backoff, RetryPolicy, call_with_retries
 from core.sandbox import FaultConfig, ThrottleConfig
 
 SECRET = "s3cret-T0KEN-value-9876"
@@ -653,10 +654,10 @@ def test_sis_import_status_and_errors_attachment(client, sandbox):
     assert sandbox.stats.requests == before
 
 
-def test_limiter_and_retries_carry_a_burst_through_a_tight_throttle(sandbox_factory):
-    # Room for five calls in flight; twelve workers start with a limit of ten.
+def test_pacer_and_retries_carry_a_burst_through_a_tight_throttle(sandbox_factory):
+    # Room for five calls in flight; the pacer starts out expecting Canvas's 600.
     tight = sandbox_factory(throttle=ThrottleConfig(high_water=260))
-    limiter = AdaptiveLimiter(ceiling=10, start=10)
+    limiter = BucketPacer(ceiling=10)
     backoff = Backoff(base=0.01, cap=0.1, max_attempts=20, rng=random.Random(5))
     results: list[int] = []
     with CanvasClient(tight.url, tight.token) as client:

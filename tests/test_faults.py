@@ -225,7 +225,8 @@ def test_throttled_answers_are_retried_until_every_row_is_done(
     status, sandbox_factory, tmp_path, create_actions
 ):
     """A bucket that fits only 3 calls, and no opening read to learn it from (account
-    given, permission check off): the runner starts at 4 and must back off."""
+    given, permission check off): the runner starts expecting Canvas's 600 (11 calls),
+    is refused, and must wait for room without losing a row."""
     sandbox = sandbox_factory(
         extra_students=40,
         latency=0.02,

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from core.model import DEFAULT_CONCURRENCY
 from core.paths import config_dir
 from core.profiles import (
     SANDBOX_PROFILE_NAME,
@@ -75,4 +76,16 @@ def test_file_holds_no_token_field_and_survives_damage():
         json.dumps({"profiles": [{"name": "Odd", "url": "x", "concurrency": "lots"}, 5]}),
         encoding="utf-8",
     )
-    assert store.profiles() == [Profile("Odd", "x", None, 10, 8)]
+    assert store.profiles() == [Profile("Odd", "x", None, DEFAULT_CONCURRENCY, 8)]
+
+
+def test_the_old_fixed_default_of_ten_calls_now_lets_the_bucket_decide():
+    store = ProfileStore()
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    stored = [
+        {"name": "Before", "url": "x", "concurrency": 10},
+        {"name": "Chosen", "url": "x", "concurrency": 4},
+    ]
+    store.path.write_text(json.dumps({"profiles": stored}), encoding="utf-8")
+    assert [p.concurrency for p in store.profiles()] == [DEFAULT_CONCURRENCY, 4]
+    assert DEFAULT_CONCURRENCY > 11  # the bucket (11 from empty), not the setting, decides

@@ -83,6 +83,7 @@ class CanvasClient:
         self.timeout = timeout
         #: Called with the throttle headers of every answer (the runner's limiter).
         self.observer = observer
+        self._latest_rate: RateInfo | None = None
         self._host = urlsplit(self.base_url).netloc
         self._local = threading.local()
         use_system_trust_store()
@@ -114,6 +115,12 @@ class CanvasClient:
     def last_rate(self) -> RateInfo | None:
         """Throttle headers of the latest answer this thread received (None if none)."""
         return getattr(self._local, "rate", None)
+
+    @property
+    def latest_rate(self) -> RateInfo | None:
+        """Throttle headers of the latest answer on any thread: how full the token's
+        bucket was when the reads before a run ended (they may run side by side)."""
+        return self._latest_rate
 
     # --- the one way out -------------------------------------------------------
 
@@ -159,6 +166,8 @@ class CanvasClient:
             raise connection_error(exc, method, self._host, path) from None
         rate = RateInfo.from_headers(answer.headers)
         self._local.rate = rate
+        if rate is not None:
+            self._latest_rate = rate
         log.debug("%s %s -> %s", method, path, answer.status_code)
         if rate is not None and self.observer is not None:
             try:

@@ -177,7 +177,10 @@ class PermissionDenied(CanvasError):
 class Throttled(CanvasError):
     """Canvas's rate limit refused the call. Nothing was done, so a retry is always safe."""
 
-    default_message = "Canvas asked us to slow down (rate limit). The request will be retried."
+    default_message = (
+        "Canvas asked us to slow down (its rate limit), so this was not done. Try again "
+        "in a minute."
+    )
     retryable = True
 
 

@@ -53,7 +53,7 @@ class ApiRows:
     def opening(self, session: RunSession) -> None:
         writes = not session.options.dry_run
         invalid = self.plan.invalid if writes else [as_check(r) for r in self.plan.invalid]
-        session.report.results.extend(invalid)  # counted, not yet reported
+        session.report.keep(invalid)  # counted, not yet reported
         session.report.set_aside(self.plan)
         if not self.plan.operations:
             return
@@ -104,6 +104,7 @@ class ApiRows:
             cancel=session.stop,
             on_fresh=session.report.add,
             on_error=unexpected,
+            on_tick=session.tick,
         )
         return stopped or session.cancel.cancelled or session.stop.cancelled
 

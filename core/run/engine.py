@@ -46,7 +46,8 @@ from core.model import (
     Status,
 )
 from core.plan import Plan
-from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, StopRun, read_with_retries
+from core.run.bucket import CANVAS_LEAK_PER_SECOND, THROTTLE_PATIENCE_SECONDS, BucketPacer
+from core.run.pacing import Backoff, RetryPolicy, StopRun, read_with_retries
 from core.run.row_context import RowContext
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ LOGINS_REFUSAL = (
     "Your Canvas token may not manage logins on this account. Use a token of a "
     "Canvas administrator of the whole school."
 )
+#: What progress says while Canvas's throttle holds the run back.
+SLOW_DOWN_NOTE = "Canvas is asking us to slow down; waiting"
 
 _SUMMARY_ORDER: tuple[tuple[Status, str], ...] = (
     (Status.CREATED, "created"),
@@ -88,15 +91,24 @@ _SUMMARY_ORDER: tuple[tuple[Status, str], ...] = (
 class RunOptions:
     account_id: int | str | None = None
     dry_run: bool = False
-    #: Most calls in flight at once (the throttle may hold it lower).
+    #: Most calls in flight at once; Canvas's bucket decides below that (11 from empty).
     concurrency: int = DEFAULT_CONCURRENCY
-    #: Retries of a call that may safely be retried (throttle, 5xx, broken connection).
+    #: Retries of a call that may safely be retried (5xx, broken connection). Calls
+    #: Canvas refused for its rate limit are retried while the run makes progress.
     retries: int = 5
     #: First back-off wait in seconds (doubles per retry, with jitter, up to backoff_cap).
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     #: Ask Canvas at the start whether the token has the run's right (writes only).
     check_permission: bool = True
+    #: How long Canvas may refuse every call for its rate limit before rows are given up.
+    throttle_patience: float = THROTTLE_PATIENCE_SECONDS
+    #: How fast the token's bucket leaks: 10 units a second unless a school's own Canvas
+    #: is set otherwise.
+    bucket_leak_per_second: float = CANVAS_LEAK_PER_SECOND
+    #: Rights already read from Canvas just before the run (the command line reads them
+    #: with the sign-in methods); a right not in here is asked for.
+    known_permissions: dict[str, bool] | None = None
 
 
 @dataclass
@@ -142,9 +154,8 @@ class CanvasUnavailable(CanvasError):
 def summarise(report: Reporter, started: float, cancelled: bool) -> RunSummary:
     """The summary of a run (any method) that began at ``started`` (time.monotonic())."""
     results = report.results
-    counts = Counter(result.status for result in results)
     return RunSummary(
-        counts=dict(counts),
+        counts=dict(report.counts()),
         results=sorted(results, key=lambda result: result.row),
         seconds=time.monotonic() - started,
         cancelled=cancelled,
@@ -179,16 +190,32 @@ def require_permission(
 
 
 class Reporter:
-    """Counts a run's results and tells ``progress`` (on the run's calling thread)."""
+    """Counts a run's results and tells ``progress`` (on the run's calling thread).
+
+    The counts are kept as results come, so a report costs the same at the 50th row and
+    the 50,000th.
+    """
 
     def __init__(self, progress: ProgressCallback | None, total: int) -> None:
         self.progress = progress
         self.total = total
         self.done = 0
+        #: Every result so far; extend it only through :meth:`add` or :meth:`keep`.
         self.results: list[RowResult] = []
+        self._counts: Counter[Status] = Counter()
         #: Rows the plan set aside without a result (see :meth:`set_aside`).
         self.left_out = 0
         self.skipped_notes = 0
+        #: Canvas's throttle is holding the run back (said with every report).
+        self.slowed_down = False
+
+    def counts(self) -> Counter[Status]:
+        return self._counts
+
+    def keep(self, results: list[RowResult]) -> None:
+        """Results counted now and reported with the next report (Invalid rows)."""
+        self.results.extend(results)
+        self._counts.update(result.status for result in results)
 
     def set_aside(self, plan: Plan) -> None:
         """Count the rows ``plan`` leaves out (would fail) and skips (notes) for the summary."""
@@ -197,7 +224,7 @@ class Reporter:
 
     def add(self, fresh: list[RowResult], message: str = "", done: int | None = None) -> None:
         """Results that finished: counted, and reported with the rows done so far."""
-        self.results.extend(fresh)
+        self.keep(fresh)
         self.done = self.done + len(fresh) if done is None else done
         self.send(fresh, self.done, message)
 
@@ -205,10 +232,18 @@ class Reporter:
         """A word on how it goes (``fresh`` already counted elsewhere)."""
         self.send(list(fresh or []), min(self.total, done), message)
 
+    def waiting(self, slowed_down: bool) -> None:
+        """Canvas's throttle began or stopped holding the run back: report it at once."""
+        if slowed_down != self.slowed_down:
+            self.slowed_down = slowed_down
+            self.send([], self.done, SLOW_DOWN_NOTE if slowed_down else "")
+
     def send(self, fresh: list[RowResult], done: int, message: str) -> None:
         if self.progress is not None:
-            counts = dict(Counter(r.status for r in self.results))
-            self.progress(Progress(done, self.total, counts, list(fresh), message))
+            counts = dict(self._counts)
+            self.progress(
+                Progress(done, self.total, counts, list(fresh), message, self.slowed_down)
+            )
 
 
 class RunSession:
@@ -244,11 +279,14 @@ class RunSession:
 
     def _context(self) -> RowContext:
         options = self.options
-        limiter = AdaptiveLimiter(ceiling=self.concurrency, start=min(4, self.concurrency))
         return RowContext(
             client=self.client,
             account_id=self.account_id,
-            limiter=limiter,
+            limiter=BucketPacer(
+                ceiling=self.concurrency,
+                leak_per_second=options.bucket_leak_per_second,
+                patience=options.throttle_patience,
+            ),
             policy=RetryPolicy(),
             backoff=Backoff(
                 base=options.backoff_base,
@@ -260,9 +298,18 @@ class RunSession:
             maybe_sent=self.maybe_sent,
         )
 
+    @property
+    def pacer(self) -> BucketPacer:
+        return self.ctx.limiter
+
+    def tick(self) -> None:
+        """Called about ten times a second on the run's thread: says when Canvas's throttle
+        is holding the run back, and when it no longer is."""
+        self.report.waiting(self.pacer.slowed_down())
+
     # --- the opening reads ------------------------------------------------------------
     def read(self, fn: Callable[[], T]) -> T:
-        """A read outside the pool, retried like every read (opening reads, checks)."""
+        """A read outside the pool, paced and retried like every read (opening reads)."""
         options = self.options
         return read_with_retries(
             fn,
@@ -270,6 +317,8 @@ class RunSession:
             attempts=options.retries + 1,
             base=options.backoff_base,
             cap=options.backoff_cap,
+            pacer=self.pacer,
+            rate_of=lambda: getattr(self.client, "last_rate", None),
         )
 
     def open(self, *, need_account: bool) -> None:
@@ -281,8 +330,14 @@ class RunSession:
     def require(self, permission: str, refusal: str) -> None:
         """Stop before any write when the token lacks ``permission`` on the account."""
         account_id = self.account_id
-        if self.options.check_permission and account_id is not None:
-            self.read(lambda: require_permission(self.client, account_id, permission, refusal))
+        if not self.options.check_permission or account_id is None:
+            return
+        known = self.options.known_permissions or {}
+        if permission in known:
+            if known[permission] is False:
+                raise PermissionDenied(refusal)
+            return
+        self.read(lambda: require_permission(self.client, account_id, permission, refusal))
 
     # --- the journal ------------------------------------------------------------------
     @contextlib.contextmanager
@@ -361,8 +416,9 @@ def run_strategy(
         strategy.opening(session)
     except CanvasError as exc:
         raise CanvasUnavailable(exc, summarise(report, started, False)) from exc
-    # The opening reads' answers show how much room the bucket has: start from there.
-    session.ctx.limiter.seed(getattr(client, "last_rate", None))
+    # The answers before the run (the connection's reads) show how much room the
+    # bucket has: start from there.
+    session.pacer.seed(client.latest_rate)
     try:
         stopped = strategy.run(session)
     except StopRun as exc:

@@ -1,21 +1,21 @@
-"""How fast to talk to Canvas: an adaptive concurrency limit, back-off, safe retries, and a
-paced pool for per-row work.
+"""How fast to talk to Canvas: back-off, safe retries, and a paced pool for per-row work.
 
 Pure logic (no HTTP here), so it is tested without a server. The runner wraps every
-Canvas call in :func:`call_with_retries`, which holds a slot of the
-:class:`AdaptiveLimiter` for the call, feeds the answer's throttle headers back into it,
-and retries the errors that are safe to retry.
+Canvas call in :func:`call_with_retries`, which holds a place in the run's
+:class:`~core.run.bucket.BucketPacer` for the call, feeds the answer's throttle headers
+back into it, and retries the errors that are safe to retry. A call Canvas refused for
+its rate limit is not a failed try: it is tried again as long as the run is getting
+answers (:data:`~core.run.bucket.THROTTLE_PATIENCE_SECONDS`).
 """
 
 from __future__ import annotations
 
 import logging
-import math
+import queue
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -28,15 +28,17 @@ from core.canvas.errors import (
     Throttled,
     TimedOut,
 )
-from core.model import DEFAULT_CONCURRENCY, CancelToken, RowResult
+from core.model import CancelToken, RowResult
+from core.run.bucket import THROTTLE_PATIENCE_SECONDS, BucketPacer
 
 __all__ = [
-    "AdaptiveLimiter",
     "Backoff",
+    "BucketPacer",
     "Cancelled",
     "RateInfo",
     "RetryPolicy",
     "StopRun",
+    "ThrottledTooLong",
     "call_with_retries",
     "paced_each",
 ]
@@ -61,106 +63,6 @@ class CancelLike(Protocol):
     def cancelled(self) -> bool: ...
 
     def wait(self, seconds: float) -> bool: ...
-
-
-class AdaptiveLimiter:
-    """How many Canvas calls may be in flight at once, adjusted from Canvas's answers.
-
-    Why: Canvas throttles each token with a leaky bucket. Every request adds an
-    up-front cost of 50 when it starts and is refused when the level then reaches the
-    high-water mark of 600; when it ends, the 50 is swapped for its real cost (tiny).
-    Each answer says how much room is left (``X-Rate-Limit-Remaining``). The other
-    calls still in flight each hold 50 of the level, so the room we really have is
-    ``remaining + others_in_flight * 50``, and the number of calls that fit in it is
-    that divided by 50, less one for safety: about 11 from an empty bucket.
-
-    The limit moves like TCP's congestion window: up by one per comfortable answer
-    (remaining above twice the up-front cost), never above what fits (an answer that
-    shows less room brings it straight down to that), down by at least one when
-    remaining falls below one and a half times the up-front cost, and halved when
-    Canvas does throttle a call (multiplicative decrease). It stays between 1 and
-    ``ceiling``.
-    """
-
-    _POLL_SECONDS = 0.05  # how often a blocked acquire looks at the cancel token
-
-    def __init__(
-        self,
-        ceiling: int = DEFAULT_CONCURRENCY,
-        start: int = 4,
-        high_water: float = 600,
-        up_front_cost: float = 50,
-    ) -> None:
-        if ceiling < 1:
-            raise ValueError("ceiling must be at least 1")
-        self.ceiling = ceiling
-        self.high_water = high_water
-        self.up_front_cost = up_front_cost
-        self._limit = max(1, min(ceiling, start))
-        self._in_flight = 0
-        self._cond = threading.Condition()
-
-    @property
-    def limit(self) -> int:
-        with self._cond:
-            return self._limit
-
-    @property
-    def in_flight(self) -> int:
-        with self._cond:
-            return self._in_flight
-
-    def acquire(self, cancel: CancelLike | None = None) -> bool:
-        """Wait for a free slot and take it; False (no slot taken) once cancelled."""
-        with self._cond:
-            while True:
-                if cancel is not None and cancel.cancelled:
-                    return False
-                if self._in_flight < self._limit:
-                    self._in_flight += 1
-                    return True
-                self._cond.wait(self._POLL_SECONDS if cancel is not None else None)
-
-    def release(self, rate: RateInfo | None = None, throttled: bool = False) -> None:
-        """Give the slot back, learning from the answer's throttle headers."""
-        with self._cond:
-            others = max(0, self._in_flight - 1)
-            self._in_flight = max(0, self._in_flight - 1)
-            self._limit = self._next_limit(rate, throttled, others)
-            self._cond.notify_all()
-
-    def seed(self, rate: RateInfo | None) -> None:
-        """Start from what an answer before the run showed, instead of ramping up.
-
-        The opening reads (which account, which rights) already say how full the
-        bucket is: an empty one takes the ceiling at once; one another program of the
-        same token is filling takes only what fits.
-        """
-        if rate is None or rate.remaining is None:
-            return
-        with self._cond:
-            self._limit = max(1, min(self.ceiling, self.fits(rate.remaining, self._in_flight)))
-            self._cond.notify_all()
-
-    def fits(self, remaining: float, others_in_flight: int) -> int:
-        """How many calls may be in flight given an answer's ``remaining``."""
-        room = remaining + others_in_flight * self.up_front_cost
-        return math.floor(room / self.up_front_cost) - 1
-
-    def _next_limit(self, rate: RateInfo | None, throttled: bool, others: int) -> int:
-        limit = self._limit
-        if throttled:
-            return max(1, limit // 2)
-        if rate is None or rate.remaining is None:
-            return limit
-        fits = max(1, self.fits(rate.remaining, others))
-        if rate.remaining < 1.5 * self.up_front_cost:
-            return max(1, min(limit - 1, fits))
-        if limit > fits:
-            return fits
-        if rate.remaining > 2 * self.up_front_cost and limit < fits:
-            return min(self.ceiling, limit + 1)
-        return limit
 
 
 _JITTERS = ("full", "equal", "none")
@@ -232,6 +134,26 @@ class RetryPolicy:
 
 RetryCallback = Callable[[int, CanvasError, float], None]
 
+#: The longest wait between two tries of a read Canvas refused for its rate limit, when
+#: the read is outside a run's pacer (it then knows nothing of the bucket).
+_THROTTLED_READ_WAIT_CAP = 5.0
+
+
+class ThrottledTooLong(Throttled):
+    """Canvas refused every call for its rate limit for the whole patience: give up."""
+
+    def __init__(self, seconds: float, cause: CanvasError) -> None:
+        # core.words would be an import circle (it reads the run's summary)
+        minutes, whole = round(seconds / 60), round(seconds)
+        span = f"{minutes} minutes" if minutes >= 2 else f"{whole} second{'s' * (whole != 1)}"
+        super().__init__(
+            f"Canvas refused every request for its rate limit for {span}, so this row was "
+            "not changed. Another program may be using the same Canvas token heavily: run "
+            "the workbook again later.",
+            status=cause.status,
+            rate=cause.rate,
+        )
+
 
 def read_with_retries(
     fn: Callable[[], T],
@@ -240,25 +162,30 @@ def read_with_retries(
     attempts: int = 4,
     base: float = 0.5,
     cap: float = 8.0,
+    pacer: BucketPacer | None = None,
+    rate_of: Callable[[], RateInfo | None] | None = None,
 ) -> T:
     """A read outside the runner's pool (who am I, which account, which rights).
 
     One dropped connection or a 502 on the first call of a run must not end the run as
     "Canvas unreachable": reads are safe to repeat, so they get a few quick retries.
+    ``pacer`` (with ``rate_of``, see :func:`call_with_retries`) paces the read with a
+    run's calls when it belongs to a run.
     """
     return call_with_retries(
         fn,
-        limiter=None,
+        limiter=pacer,
         policy=RetryPolicy(),
         backoff=Backoff(base=base, cap=cap, max_attempts=max(1, attempts)),
         cancel=cancel,
+        rate_of=rate_of,
     )
 
 
 def call_with_retries(
     fn: Callable[[], T],
     *,
-    limiter: AdaptiveLimiter | None,
+    limiter: BucketPacer | None,
     policy: RetryPolicy,
     backoff: Backoff,
     cancel: CancelLike | None,
@@ -266,52 +193,84 @@ def call_with_retries(
     rate_of: Callable[[], RateInfo | None] | None = None,
     maybe_done_is_final: bool = True,
 ) -> T:
-    """Call ``fn`` holding a limiter slot, retrying retryable Canvas errors.
+    """Call ``fn`` with a place in the pacer, retrying retryable Canvas errors.
 
     ``rate_of`` gives the throttle headers of ``fn``'s answer on success (pass
     ``lambda: client.last_rate``; a failed call carries them on the error itself).
     ``on_retry(attempt, error, delay)`` is told before each wait. The waits use
     ``cancel.wait`` so Stop is prompt; a stop raises :class:`Cancelled`.
 
-    A write whose answer may be lost (``error.maybe_done``) is never resent when
-    ``maybe_done_is_final`` (the default): the error is raised so the caller can read
-    the student's logins and see whether Canvas acted. Errors that run out of
-    attempts are re-raised as they came.
+    Canvas refusing a call for its rate limit does not use up an attempt: the call waits
+    for the bucket (the pacer holds it until there is room) and is tried again, until
+    Canvas has refused everything for the pacer's patience; then
+    :class:`ThrottledTooLong` is raised. Server errors and broken connections get
+    ``backoff.max_attempts`` tries. A write whose answer may be lost
+    (``error.maybe_done``) is never resent when ``maybe_done_is_final`` (the default):
+    the error is raised so the caller can read the student's logins and see whether
+    Canvas acted. Errors that run out of attempts are re-raised as they came.
     """
     attempt = 1
+    refusals = 0
+    first_refusal: float | None = None
+    last_error: CanvasError | None = None
     while True:
         if limiter is not None and not limiter.acquire(cancel):
-            raise Cancelled()
+            raise Cancelled(last_error)
         if limiter is None and cancel is not None and cancel.cancelled:
-            raise Cancelled()
+            raise Cancelled(last_error)
         try:
             result = fn()
         except CanvasError as exc:
+            last_error = exc
+            throttled = isinstance(exc, Throttled)
             if limiter is not None:
-                limiter.release(exc.rate, throttled=isinstance(exc, Throttled))
-            if not policy.is_retryable(exc):
-                raise
-            if exc.maybe_done and maybe_done_is_final:
-                raise
-            if attempt >= backoff.max_attempts:
-                raise
-            wait = backoff.delay(attempt)
-            if on_retry is not None:
-                on_retry(attempt, exc, wait)
-            if cancel is not None:
-                if cancel.wait(wait):
-                    raise Cancelled(exc) from exc
+                answered = not isinstance(exc, ConnectionFailed | TimedOut)
+                limiter.release(exc.rate, throttled=throttled, answered=answered)
+            if throttled:
+                refusals += 1
+                if limiter is not None:
+                    if limiter.patience_left() <= 0:
+                        raise ThrottledTooLong(limiter.patience, exc) from exc
+                    wait = 0.0  # the pacer holds the next try until the bucket has room
+                else:
+                    now = time.monotonic()
+                    first_refusal = now if first_refusal is None else first_refusal
+                    if now - first_refusal >= THROTTLE_PATIENCE_SECONDS:
+                        raise ThrottledTooLong(THROTTLE_PATIENCE_SECONDS, exc) from exc
+                    wait = min(_THROTTLED_READ_WAIT_CAP, backoff.delay(refusals))
             else:
-                time.sleep(wait)
-            attempt += 1
+                if not policy.is_retryable(exc):
+                    raise
+                if exc.maybe_done and maybe_done_is_final:
+                    raise
+                if attempt >= backoff.max_attempts:
+                    raise
+                wait = backoff.delay(attempt)
+                attempt += 1
+            if on_retry is not None:
+                on_retry(attempt + refusals - 1, exc, wait)
+            if wait > 0:
+                if cancel is not None:
+                    if cancel.wait(wait):
+                        raise Cancelled(exc) from exc
+                else:
+                    time.sleep(wait)
             continue
         except BaseException:
             if limiter is not None:
-                limiter.release(None, throttled=False)
+                limiter.release(None, throttled=False, answered=False)
             raise
         if limiter is not None:
             limiter.release(rate_of() if rate_of is not None else None, throttled=False)
         return result
+
+
+#: How many items are handed to the pool beyond those it is working on: enough that a
+#: worker never waits for the next, few enough that the bookkeeping does not grow with
+#: the run.
+_WORK_AHEAD = 2
+#: How often the loop looks at the cancel token and calls ``on_tick`` (seconds).
+_TICK_SECONDS = 0.1
 
 
 def paced_each(
@@ -322,20 +281,26 @@ def paced_each(
     cancel: CancelToken,
     on_fresh: Callable[[list[RowResult]], None],
     on_error: Callable[[T, BaseException], RowResult],
+    on_tick: Callable[[], None] | None = None,
 ) -> bool:
     """``fn`` over ``items`` on a pool of ``concurrency`` threads, results as they come.
 
     Every strategy of the run engine (:mod:`core.run.engine`) runs its rows through here.
     ``fn`` runs on a worker thread and makes its Canvas calls through a
-    :class:`~core.run.row_context.RowContext` (the limiter paces them). ``on_fresh`` gets
-    each batch of results on this thread. An unexpected error becomes ``on_error``'s
-    result. ``cancel`` is the run's own token (the session's ``stop``): a
-    :class:`StopRun` sets it, so nothing new starts and calls waiting for the limiter
-    give up, and is raised once the calls in flight are done. Returns True when
-    cancelled before every item had its result.
+    :class:`~core.run.row_context.RowContext` (the pacer paces them). ``on_fresh`` gets
+    each batch of results on this thread; ``on_tick`` is called here about ten times a
+    second. An unexpected error becomes ``on_error``'s result. ``cancel`` is the run's
+    own token (the session's ``stop``): a :class:`StopRun` sets it, so nothing new
+    starts and calls waiting for the pacer give up, and is raised once the calls in
+    flight are done. Returns True when cancelled before every item had its result.
+
+    The cost per item is the same for 50 items and for 50,000: only a window of items
+    ahead of the workers is submitted, and finished work arrives through a queue.
     """
     stop_error: StopRun | None = None
     finished = 0
+    workers = max(1, concurrency)
+    completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
 
     def work(item: T) -> RowResult | None:
         if cancel.cancelled:
@@ -352,16 +317,36 @@ def paced_each(
                 log.exception("unexpected error on one row")
             return on_error(item, exc)
 
-    with ThreadPoolExecutor(
-        max_workers=max(1, concurrency), thread_name_prefix="canvas-row"
-    ) as pool:
-        pending: set[Future] = {pool.submit(work, item) for item in items}
-        while pending:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="canvas-row") as pool:
+        upcoming = iter(items)
+        running = 0
+
+        def submit_more() -> None:
+            nonlocal running
+            while running < workers * _WORK_AHEAD and not cancel.cancelled:
+                item = next(upcoming, _END)
+                if item is _END:
+                    return
+                future = pool.submit(work, item)  # type: ignore[arg-type]
+                future.add_done_callback(completed.put)
+                running += 1
+
+        submit_more()
+        while running:
             try:
-                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                future = completed.get(timeout=_TICK_SECONDS)
+            except queue.Empty:
+                future = None
             except KeyboardInterrupt:  # Ctrl+C outside the command line's own handler
                 cancel.cancel()
                 continue
+            done = [future] if future is not None else []
+            while True:
+                try:
+                    done.append(completed.get_nowait())
+                except queue.Empty:
+                    break
+            running -= len(done)
             fresh: list[RowResult] = []
             for future in done:
                 if future.cancelled():
@@ -373,12 +358,15 @@ def paced_each(
                     continue
                 if result is not None:
                     fresh.append(result)
-            if cancel.cancelled:
-                for future in pending:
-                    future.cancel()
+            submit_more()
             if fresh:
                 finished += len(fresh)
                 on_fresh(fresh)
+            if on_tick is not None:
+                on_tick()
     if stop_error is not None:
         raise stop_error
     return cancel.cancelled and finished < len(items)
+
+
+_END = object()

@@ -22,7 +22,8 @@ from core.canvas.errors import (
 )
 from core.model import CancelToken, login_key
 from core.plan import Operation
-from core.run.pacing import AdaptiveLimiter, Backoff, RetryPolicy, StopRun, call_with_retries
+from core.run.bucket import BucketPacer
+from core.run.pacing import Backoff, RetryPolicy, StopRun, call_with_retries
 
 if TYPE_CHECKING:
     from core.canvas.protocol import CanvasApi
@@ -41,7 +42,8 @@ class RowContext:
 
     client: CanvasApi
     account_id: int | str | None
-    limiter: AdaptiveLimiter
+    #: Admission by Canvas's bucket, shared by every call of the run.
+    limiter: BucketPacer
     policy: RetryPolicy
     backoff: Backoff
     #: The run's own token: set on Stop or on a StopRun.
@@ -58,7 +60,7 @@ class RowContext:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def call(self, fn: Callable[[], T], *, resend_lost: bool = False) -> T:
-        """One Canvas call with the limiter and retries; whole-run trouble raises StopRun.
+        """One Canvas call with the pacer and retries; whole-run trouble raises StopRun.
 
         ``resend_lost`` retries a write whose answer was lost (only for idempotent
         writes, e.g. setting a password).

@@ -235,6 +235,7 @@ class UndoLogins:
             on_error=lambda target, exc: _result(
                 target, Status.FAILED, f"Undo could not remove this login: {exc}"
             ),
+            on_tick=session.tick,
         )
 
     def _record(self, session: RunSession, fresh: list[RowResult]) -> None:
