@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.model import Progress, Status
+from core.run.engine import SLOW_DOWN_NOTE
 from core.words import confirmation_sentence, plural, summary_sentence
 from gui.file_opener import FileOpener
 from gui.kind_badge import KindBadge
@@ -263,6 +264,11 @@ class RunProgressPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         layout.addWidget(self.message)
+        #: Shown while Canvas's throttle holds the run back, so a slower bar is explained.
+        self.slow_down = QLabel(f"{SLOW_DOWN_NOTE}…", self)
+        self.slow_down.setAccessibleName("Canvas is asking us to slow down")
+        self.slow_down.hide()
+        layout.addWidget(self.slow_down)
         self.stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self.stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         self.stop_shortcut.activated.connect(self.request_stop)
@@ -281,6 +287,7 @@ class RunProgressPanel(QWidget):
         self.bar.setValue(0)
         self.time_left.setText("")
         self.message.hide()
+        self.slow_down.hide()
         shown = CHECK_OUTCOMES if check else RUN_CHIPS_SHOWN
         for status, chip in self.chips.items():
             chip.set_count(0)
@@ -298,6 +305,7 @@ class RunProgressPanel(QWidget):
         self.title.setText("")
         self.time_left.setText("")
         self.message.hide()
+        self.slow_down.hide()
         self.bar.setValue(0)
         for chip in self.chips.values():
             chip.set_count(0)
@@ -321,9 +329,10 @@ class RunProgressPanel(QWidget):
             if chip is not None:
                 chip.set_count(int(count))
                 chip.setVisible(not chip.isHidden() or count > 0)
-        if progress.message:
+        if progress.message and progress.message != SLOW_DOWN_NOTE:
             self.message.setText(progress.message)
             self.message.show()
+        self.slow_down.setVisible(progress.slowed_down and self.running)
         if self.stop_button.isEnabled():
             self.time_left.setText(self.estimate(progress.done, progress.total))
 
@@ -335,6 +344,7 @@ class RunProgressPanel(QWidget):
 
     def finish(self, summary: Any) -> None:
         self.running = False
+        self.slow_down.hide()
         self.stop_shortcut.setEnabled(False)
         self.stop_button.hide()
         counts = getattr(summary, "counts", {}) or {}

@@ -55,6 +55,7 @@ def merge_progress(reports: list[Progress]) -> Progress:
         counts=dict(latest.counts),
         results=results,
         message=message,
+        slowed_down=latest.slowed_down,
     )
 
 

@@ -12,7 +12,7 @@ from core.connection import Connection
 from core.model import Action, Progress, RowResult, Status
 from core.plan import Operation, Plan
 from core.profiles import Profile
-from core.run.engine import RunSummary
+from core.run.engine import SLOW_DOWN_NOTE, RunSummary
 from gui.file_opener import FileOpener, folder_command
 from gui.run_dialogs import (
     ConfirmRunDialog,
@@ -168,6 +168,23 @@ def test_progress_panel_counts_estimates_and_stops_with_escape(qtbot):
     assert panel.time_left.text() == "Took 12.5 s"
     assert panel.chips[Status.CREATED].count == 30
     assert not panel.stop_button.isVisible()
+
+
+def test_progress_panel_says_while_canvas_asks_us_to_slow_down(qtbot):
+    panel = RunProgressPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.start(40)
+    assert not panel.slow_down.isVisible()
+    panel.update_progress(Progress(5, 40, message=SLOW_DOWN_NOTE, slowed_down=True))
+    assert panel.slow_down.isVisible()
+    assert panel.slow_down.text().startswith("Canvas is asking us to slow down; waiting")
+    assert not panel.message.isVisible()  # said once, in its own line
+    panel.update_progress(Progress(9, 40))
+    assert not panel.slow_down.isVisible()
+    panel.update_progress(Progress(12, 40, slowed_down=True))
+    panel.finish(RunSummary(counts={Status.CREATED: 40}, seconds=30.0))
+    assert not panel.slow_down.isVisible()
 
 
 def test_progress_panel_after_a_check_shows_the_checks_counts_and_resets(qtbot):
