@@ -16,11 +16,12 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from core import mappings
 from core.canvas.client import CanvasClient
@@ -55,7 +56,7 @@ from core.model import (
     Table,
 )
 from core.profiles import Profile, ProfileStore
-from core.run.engine import CanvasUnavailable, RunSummary
+from core.run.engine import SLOW_DOWN_NOTE, CanvasUnavailable, RunSummary
 from core.run.pacing import read_with_retries
 from core.words import plural
 from core.workbook import (
@@ -71,6 +72,7 @@ from core.workbook.sheet_choice import choose_student_sheet
 from core.workbook.write import would_lose_message
 from core.workflow import RunOutcome, Workflow
 
+T = TypeVar("T")
 log = logging.getLogger("core.cli")
 
 
@@ -280,38 +282,62 @@ class Connected:
     account_id: int | None
     #: Authentication provider id -> type, or None when they could not be read.
     provider_types: dict[str, str] | None
+    #: The rights asked for in :func:`connect`, or None when they could not be read (the
+    #: run then asks itself, and says what went wrong).
+    permissions: dict[str, bool] | None = None
 
 
-def connect(conn: Connection) -> Connected:
-    """The client, the account and its sign-in methods.
+def connect(conn: Connection, permissions: Iterable[str] = ()) -> Connected:
+    """The client, the account, its sign-in methods and the ``permissions`` a run needs.
 
+    The reads that do not depend on each other go out together: who the token belongs
+    to with which account it administers, then the sign-in methods with the rights
+    (all four at once when the account is given).
     Raises CanvasError (exit 3) when Canvas cannot be reached or refuses the token, and
     UsageProblem when the account must be named.
     """
     client = CanvasClient(conn.url, conn.token, pool_size=max(16, conn.concurrency + 2))
+    names = list(permissions)
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="canvas-connect") as reads:
+        try:
+            whoami = reads.submit(read_with_retries, client.whoami)
+            account_id = conn.account_id
+            if account_id is None:
+                account_id = read_with_retries(client.default_root_account_id)
+            account = account_id
+            providers = reads.submit(read_with_retries, lambda: client.providers(account))
+            rights = (
+                reads.submit(read_with_retries, lambda: client.permissions(account, names))
+                if names
+                else None
+            )
+            whoami.result()
+        except AccountChoiceNeeded as exc:
+            client.close()
+            raise UsageProblem(f"{exc.message} Give it with --account ID.") from None
+        except CanvasConfigError as exc:
+            client.close()
+            raise UsageProblem(exc.message) from None
+        except BaseException:
+            client.close()
+            raise
+        found = _answer_or_none(providers, "sign-in methods not read")
+        provider_types = (
+            None
+            if found is None
+            else {str(p.get("id")): str(p.get("auth_type") or "") for p in found}
+        )
+        granted = _answer_or_none(rights, "rights not read") if rights is not None else None
+    return Connected(client, account_id, provider_types, granted)
+
+
+def _answer_or_none(read: Future[T], what: str) -> T | None:
+    """What a read answered, or None when Canvas did not answer it."""
     try:
-        read_with_retries(client.whoami)
-        account_id = conn.account_id
-        if account_id is None:
-            account_id = read_with_retries(client.default_root_account_id)
-    except AccountChoiceNeeded as exc:
-        client.close()
-        raise UsageProblem(f"{exc.message} Give it with --account ID.") from None
-    except CanvasConfigError as exc:
-        client.close()
-        raise UsageProblem(exc.message) from None
-    except BaseException:
-        client.close()
-        raise
-    provider_types: dict[str, str] | None = None
-    try:
-        provider_types = {
-            str(p.get("id")): str(p.get("auth_type") or "")
-            for p in read_with_retries(lambda: client.providers(account_id))
-        }
+        return read.result()
     except CanvasError as exc:
-        log.info("sign-in methods not read: %s", exc.message)
-    return Connected(client, account_id, provider_types)
+        log.info("%s: %s", what, exc.message)
+        return None
 
 
 # --- while it runs ------------------------------------------------------------------------
@@ -330,7 +356,9 @@ class ProgressLine:
             return
         failed = progress.counts.get(Status.FAILED, 0)
         text = f"\r{progress.done}/{progress.total} rows sent, {failed} failed"
-        self.err.write(text.ljust(60))
+        if progress.slowed_down:
+            text += f"; {SLOW_DOWN_NOTE[0].lower()}{SLOW_DOWN_NOTE[1:]}"
+        self.err.write(text.ljust(100))
         self.err.flush()
         self.shown = True
 

@@ -38,12 +38,15 @@ from core.cli.common import (
 from core.cli.status import ExitStatus, UsageProblem
 from core.journal import Journal
 from core.model import CancelToken, RunMethod, Status
-from core.run.engine import RunOptions
+from core.run.engine import LOGINS_PERMISSION, RunOptions
 from core.run_lock import RunRefused
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN, PatternError, check_pattern
+from core.sis.method import IMPORT_PERMISSION
 from core.words import capitalised, dry_run_line, plural, set_aside_words
 from core.workflow import RunOutcome, RunRequest, Workflow
 
+#: The rights a run may need, read with the sign-in methods before the run starts.
+RUN_PERMISSIONS = (LOGINS_PERMISSION, IMPORT_PERMISSION)
 log = logging.getLogger("core.cli")
 
 
@@ -111,7 +114,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
                 file=err,
             )
         try:
-            connected = connect(conn)
+            connected = connect(conn, () if args.dry_run else RUN_PERMISSIONS)
         except CanvasError as exc:
             print(f"{exc.message} Nothing was changed.", file=err)
             log.warning("run stopped before sending: %s", exc.message)
@@ -122,7 +125,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         )
         plan = workflow.plan(findings)
         options = RunOptions(
-            account_id=connected.account_id, dry_run=args.dry_run, concurrency=conn.concurrency
+            account_id=connected.account_id,
+            dry_run=args.dry_run,
+            concurrency=conn.concurrency,
+            known_permissions=connected.permissions,
         )
         log.info(
             "run%s: %d row(s) to send, %d invalid, %d already done (account %s)",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from core.cli.common import port_number, seconds, share
 from core.cli.status import ExitStatus, UsageProblem
-from core.sandbox import FaultConfig, Sandbox, serve_forever
+
+if TYPE_CHECKING:
+    from core.sandbox import Sandbox
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -20,6 +22,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    # Imported here: the sandbox is a twentieth of a second every other command need not pay.
+    from core.sandbox import FaultConfig, serve_forever
+
     def ready(sandbox: Sandbox) -> None:
         print(f"Built-in Canvas sandbox running at {sandbox.url}", file=out)
         print(f"Token (for practice only): {sandbox.token}", file=out)

@@ -16,17 +16,25 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import segno
 
 from core.kit.card_fonts import MONO_BOLD, SANS, SANS_BOLD, FontFile, bundled_font
 
-with warnings.catch_warnings():
-    # The app bundle leaves Pillow out; the cards hold no pictures, so fpdf2's warning
-    # about it is noise on the command line.
-    warnings.filterwarnings("ignore", "Pillow could not be imported", UserWarning)
-    from fpdf import FPDF
-    from fpdf.enums import WrapMode
+
+@functools.cache
+def _fpdf() -> Any:
+    """fpdf2, imported when the first cards are drawn: it takes a quarter of a second,
+    which every other command (a run, a check) would otherwise pay at start."""
+    with warnings.catch_warnings():
+        # The app bundle leaves Pillow out; the cards hold no pictures, so fpdf2's
+        # warning about it is noise on the command line.
+        warnings.filterwarnings("ignore", "Pillow could not be imported", UserWarning)
+        import fpdf
+        import fpdf.enums
+    return fpdf
+
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +118,7 @@ class CardSheet:
 
     def __init__(self, page_width: float, page_height: float, fallbacks: Sequence[FontFile]):
         self.grid = Grid(page_width, page_height)
-        pdf = FPDF(unit="pt", format=(page_width, page_height))
+        pdf = _fpdf().FPDF(unit="pt", format=(page_width, page_height))
         pdf.set_auto_page_break(False)
         pdf.set_margins(0, 0, 0)
         pdf.c_margin = 0
@@ -179,7 +187,8 @@ class CardSheet:
         if pdf.get_string_width(text) <= width:
             pdf.cell(w=width, h=height, text=text, align=align)
             return height
-        pdf.multi_cell(w=width, h=size * 1.1, text=text, align=align, wrapmode=WrapMode.CHAR)
+        wrap = _fpdf().enums.WrapMode.CHAR
+        pdf.multi_cell(w=width, h=size * 1.1, text=text, align=align, wrapmode=wrap)
         return pdf.get_y() - y
 
     # --- the page -----------------------------------------------------------------------
