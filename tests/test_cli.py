@@ -474,3 +474,24 @@ def test_output_piped_into_head_ends_quietly(tmp_path):
     assert "BrokenPipeError" not in done.stderr and "Traceback" not in done.stderr
     assert "Exception ignored" not in done.stderr
     assert done.returncode == 1  # check's own status: rows have problems
+
+
+def test_the_progress_line_says_while_canvas_asks_us_to_slow_down():
+    import io
+
+    from core.cli.common import ProgressLine
+    from core.model import Progress, Status
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    line = ProgressLine(err)
+    line(Progress(3, 10, {Status.CREATED: 3}))
+    line(Progress(4, 10, {Status.CREATED: 4}, slowed_down=True))
+    shown = err.getvalue().split("\r")
+    assert shown[1].rstrip() == "3/10 rows sent, 0 failed"
+    assert (
+        shown[2].rstrip() == "4/10 rows sent, 0 failed; Canvas is asking us to slow down; waiting"
+    )

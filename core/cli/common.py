@@ -99,6 +99,7 @@ positive = _number(int, 1, None, "a whole number")
 port_number = _number(int, 0, 65535, "a port number")
 share = _number(float, 0, 1, "a number")
 seconds = _number(float, 0, None, "a number of seconds")
+units = _number(float, 0, None, "a number")
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -357,7 +358,7 @@ class ProgressLine:
         failed = progress.counts.get(Status.FAILED, 0)
         text = f"\r{progress.done}/{progress.total} rows sent, {failed} failed"
         if progress.slowed_down:
-            text += f"; {SLOW_DOWN_NOTE[0].lower()}{SLOW_DOWN_NOTE[1:]}"
+            text += f"; {SLOW_DOWN_NOTE}"
         self.err.write(text.ljust(100))
         self.err.flush()
         self.shown = True

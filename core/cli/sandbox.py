@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TextIO
 
-from core.cli.common import port_number, seconds, share
+from core.cli.common import port_number, seconds, share, units
 from core.cli.status import ExitStatus, UsageProblem
 
 if TYPE_CHECKING:
@@ -19,11 +19,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sandbox.add_argument("--fault-rate", type=share, default=0.0, metavar="SHARE")
     sandbox.add_argument("--fault-seed", type=int, default=0, metavar="N")
     sandbox.add_argument("--extra-students", type=int, default=0, metavar="N")
+    sandbox.add_argument(
+        "--request-cost",
+        type=units,
+        default=None,
+        metavar="UNITS",
+        help="what each request costs in the throttle's bucket, to play a busy Canvas "
+        "(Canvas: usually well under 1; try 4)",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     # Imported here: the sandbox is a twentieth of a second every other command need not pay.
-    from core.sandbox import FaultConfig, serve_forever
+    from core.sandbox import FaultConfig, ThrottleConfig, serve_forever
 
     def ready(sandbox: Sandbox) -> None:
         print(f"Built-in Canvas sandbox running at {sandbox.url}", file=out)
@@ -32,10 +40,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         out.flush()
 
     faults = FaultConfig(rate=args.fault_rate, seed=args.fault_seed) if args.fault_rate else None
+    cost = args.request_cost
+    throttle = ThrottleConfig(request_cost=cost) if cost is not None else None
     try:
         serve_forever(
             args.port,
             latency=args.latency,
+            throttle=throttle,
             faults=faults,
             extra_students=max(0, args.extra_students),
             on_ready=ready,
