@@ -332,6 +332,21 @@ def connect(conn: Connection, permissions: Iterable[str] = ()) -> Connected:
     return Connected(client, account_id, provider_types, granted)
 
 
+@contextlib.contextmanager
+def connecting(conn: Connection, permissions: Iterable[str] = ()) -> Iterator[Future[Connected]]:
+    """:func:`connect` started at once on a thread of its own, so Canvas's round trips
+    overlap opening the workbook; take ``.result()`` where the connection is needed (it
+    raises as :func:`connect` does). A client nobody took is closed on the way out."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="canvas-connect") as pool:
+        pending = pool.submit(connect, conn, permissions)
+        try:
+            yield pending
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                pending.result().client.close()
+            raise
+
+
 def _answer_or_none(read: Future[T], what: str) -> T | None:
     """What a read answered, or None when Canvas did not answer it."""
     try:

@@ -25,7 +25,7 @@ from core.cli.common import (
     add_connection_arguments,
     add_workbook_options,
     check_output,
-    connect,
+    connecting,
     connection_from,
     ctrl_c_cancels,
     exit_status,
@@ -101,7 +101,8 @@ def refused(exc: RunRefused) -> UsageProblem:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     conn = connection_from(args)
     request = run_request(args)
-    with Journal() as journal:
+    permissions = () if args.dry_run else RUN_PERMISSIONS
+    with Journal() as journal, connecting(conn, permissions) as pending:
         workflow = open_workflow(args.workbook, args.sheet, journal, columns=args.columns, err=err)
         if not args.dry_run:
             check_output(workflow, args.output)
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
                 file=err,
             )
         try:
-            connected = connect(conn, () if args.dry_run else RUN_PERMISSIONS)
+            connected = pending.result()
         except CanvasError as exc:
             print(f"{exc.message} Nothing was changed.", file=err)
             log.warning("run stopped before sending: %s", exc.message)
