@@ -144,14 +144,21 @@ class Workflow:
         journal: Journal | None = None,
         header_row: int | None = None,
         mapping: dict[Role, int] | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
     ) -> Workflow:
         """Read the sheet (raises :class:`~core.workbook.WorkbookError` or OSError).
 
         Without ``sheet``, the one that looks most like a list of students, never a
-        "Read me" sheet merely because it comes first (:func:`choose_student_sheet`)."""
+        "Read me" sheet merely because it comes first (:func:`choose_student_sheet`).
+        ``progress`` hears the rows read so far; when ``cancel`` is set the reading stops
+        and raises :class:`~core.canvas.errors.Cancelled` (nothing is kept)."""
         if sheet is None:
             sheet = choose_student_sheet(path).sheet
-        return cls(open_workbook(path, sheet, header_row=header_row, mapping=mapping), journal)
+        doc = open_workbook(
+            path, sheet, header_row=header_row, mapping=mapping, progress=progress, cancel=cancel
+        )
+        return cls(doc, journal)
 
     @property
     def table(self) -> Table:

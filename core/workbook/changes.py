@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -42,9 +43,9 @@ _EXCEL_WOULD_CONVERT = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class CellWrite:
-    """One cell a save writes (1-based sheet row and column)."""
+class CellWrite(NamedTuple):
+    """One cell a save writes (1-based sheet row and column); a tuple because a save
+    of a district's workbook writes 150,000 of them."""
 
     row: int
     column: int
@@ -99,24 +100,42 @@ def appended_width(table: Table) -> int:
 def cells_to_write(doc: WorkbookDoc) -> dict[int, list[int]]:
     """Row index -> column indexes whose text differs from what the file holds."""
     table = doc.table
-    output_columns = [table.columns[role] for role in OUTPUT_ROLES if role in table.columns]
+    output_columns = sorted({table.columns[role] for role in OUTPUT_ROLES if role in table.columns})
     edited: dict[int, set[int]] = {}
     for row_index, column in table.edited:
         edited.setdefault(row_index, set()).add(column)
+    status = table.columns.get(Role.STATUS)
+    checked = table.checked_rows
+    originals = doc.original_cells
     changes: dict[int, list[int]] = {}
     for row_index, row in enumerate(table.rows):
-        original = doc.original_cells[row_index] if row_index < len(doc.original_cells) else []
-        columns = set(output_columns) | edited.get(row_index, set())
-        changed = [
-            column
-            for column in sorted(columns)
-            if column < len(row.cells)
-            and file_text(table, row_index, column)
-            != (original[column] if column < len(original) else "")
-        ]
+        original = originals[row_index] if row_index < len(originals) else []
+        extra = edited.get(row_index)
+        columns = output_columns if extra is None else sorted(extra.union(output_columns))
+        cells = row.cells
+        changed = []
+        for column in columns:
+            if column >= len(cells):
+                continue
+            text = cells[column]
+            if column == status and row_index in checked:
+                text = file_text(table, row_index, column)
+            if text != (original[column] if column < len(original) else ""):
+                changed.append(column)
         if changed:
             changes[row_index] = changed
     return changes
+
+
+def saved_cells(table: Table) -> list[list[str]]:
+    """Each row's cell text as a save writes it (what the file holds after the save)."""
+    saved = [list(row.cells) for row in table.rows]
+    status = table.columns.get(Role.STATUS)
+    if status is not None:
+        for row_index in table.checked_rows:
+            if row_index < len(saved) and status < len(saved[row_index]):
+                saved[row_index][status] = file_text(table, row_index, status)
+    return saved
 
 
 def save_changes(doc: WorkbookDoc) -> SaveChanges:
@@ -128,9 +147,10 @@ def save_changes(doc: WorkbookDoc) -> SaveChanges:
     if start is not None and table.header_row and written > start:
         appended = table.headers[start:written]
     typed = {table.columns[role]: role for role in _TYPED_ROLES if role in table.columns}
+    rows = table.rows
     cells = [
         CellWrite(
-            table.rows[row_index].sheet_row,
+            rows[row_index].sheet_row,
             column + 1,
             file_text(table, row_index, column),
             typed.get(column),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.etree.ElementTree import XML, iterparse
 
 from openpyxl.utils.cell import coordinate_to_tuple
@@ -140,7 +140,7 @@ def _cached(cell: Any, shared: _SharedStrings) -> tuple[Any, str] | None:
         return text, "s"
 
 
-def read_cached_values(path: Path, titles: list[str]) -> dict[str, CachedValues]:
+def read_cached_values(path: Path | IO[bytes], titles: list[str]) -> dict[str, CachedValues]:
     """Saved formula results of the named sheets (cells with no result are left out)."""
     cache: dict[str, CachedValues] = {}
     with zipfile.ZipFile(path) as archive:

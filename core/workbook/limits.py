@@ -8,7 +8,8 @@ refused at once), then streams every XML part through the decompressor, counting
 cells and XML elements, with a hard budget on the bytes it really unpacks. It stops at
 the first limit: a fraction of a second and a few megabytes of memory for a bomb, a few
 milliseconds for a class list. Neither the sizes the zip declares nor a sheet's
-``<dimension ref>`` are trusted: both can say anything, so the rows are counted.
+``<dimension ref>`` are trusted: both can say anything, so the rows are counted. A part
+that declares an XML entity (the "billion laughs") is refused as damaged.
 
 :func:`check_csv_size` does the same for a CSV file (its size and line count).
 """
@@ -49,8 +50,11 @@ _DEFLATE_MAX_RATIO = 1100
 _MAX_INDEX_PART_BYTES = 16 << 20
 _CHUNK = 1 << 20
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
-#: The longest pattern counted, less one: kept from one chunk to count across the seam.
-_SEAM = 3
+#: The longest pattern looked for, less one: kept from one chunk to find across the seam.
+_SEAM = 7
+#: An entity declaration: no workbook has one, and the parser would expand it (openpyxl's
+#: parser refused it; the sheets and shared strings are now read without openpyxl).
+_ENTITY = b"<!ENTITY"
 
 
 def damaged_message(name: str) -> str:
@@ -177,6 +181,8 @@ def _count_parts(
                 )
                 if unpacked > MAX_UNPACKED_BYTES or elements > MAX_XML_ELEMENTS:
                     raise WorkbookError(too_big_message(path.name, title))
+                if buffer.find(_ENTITY, _SEAM - (len(_ENTITY) - 1)) >= 0:
+                    raise WorkbookError(damaged_message(path.name))
                 if title is None:
                     continue
                 # Any namespace prefix counts (<x:row>); <cols>, <col> and the like are

@@ -23,6 +23,7 @@ from xml.etree.ElementTree import XML
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, to_excel
 
+from core.model import Role
 from core.workbook.changes import (
     LOGIN_ID_NUMBER_FORMAT,
     PROCESSED_AT_NUMBER_FORMAT,
@@ -143,9 +144,14 @@ def edit_package(data: bytes, sheet: str, changes: SaveChanges) -> bytes:
     if changes.appended_headers:
         _append_headers(editor, changes)
     epoch = MAC_EPOCH if package.date1904() else WINDOWS_EPOCH
+    contents: dict[tuple[str, Role | None, int], tuple[CellValue, int]] = {}
     for cell in changes.cells:
-        value, style = _content(editor, styles, cell, epoch)
-        editor.write(cell.row, cell.column, value, style)
+        style = editor.style_at(cell.row, cell.column)
+        key = (cell.text, cell.typed_as, style)
+        content = contents.get(key)
+        if content is None:  # a run's Status, Message and Processed At repeat a lot
+            content = contents[key] = _content(styles, cell, style, epoch)
+        editor.write(cell.row, cell.column, *content)
     replaced = {sheet_part: editor.render()}
     if styles is not None and styles_part is not None and styles.changed:
         replaced[styles_part] = styles.render()
@@ -174,12 +180,12 @@ def _append_headers(editor: SheetEditor, changes: SaveChanges) -> None:
 
 
 def _content(
-    editor: SheetEditor, styles: Styles | None, cell: CellWrite, epoch: dt.datetime
+    styles: Styles | None, cell: CellWrite, style: int, epoch: dt.datetime
 ) -> tuple[CellValue, int]:
-    """What the cell holds and its format: Processed At a date-time (a date format of
-    the cell's own is kept), Canvas Login ID a whole number, text as text (in the Text
-    format where the cell is General and Excel would otherwise convert what is typed)."""
-    style = editor.style_at(cell.row, cell.column)
+    """What the cell holds and its format, given the format it has: Processed At a
+    date-time (a date format of the cell's own is kept), Canvas Login ID a whole number,
+    text as text (in the Text format where the cell is General and Excel would otherwise
+    convert what is typed)."""
     value = excel_value(cell.text, cell.typed_as)
     if styles is None:
         return clean_text(cell.text), style

@@ -7,14 +7,25 @@ text a person sees in Excel (ids as digits, leading zeros from the number format
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from openpyxl.styles.numbers import is_date_format
-from openpyxl.utils.datetime import from_excel
-
-from core.model import DESCRIBING_ROLES, OUTPUT_ROLES, Role, Row, Table
+from core.canvas.errors import Cancelled
+from core.model import (
+    DESCRIBING_ROLES,
+    OUTPUT_ROLES,
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    Role,
+    Row,
+    Table,
+)
 from core.workbook.csv_io import read_csv
 from core.workbook.doc import HeaderNotFoundError, WorkbookDoc, WorkbookError
 from core.workbook.formulas import CachedValues, read_cached_values
@@ -27,13 +38,11 @@ from core.workbook.headers import (
     missing_columns,
     read_headers,
 )
-from core.workbook.opening import check_path, load_book
-from core.workbook.text import LINE_BREAKS, cell_text, zero_pad_width
-
-NO_CACHED_VALUE = (
-    "This cell holds a formula with no saved value: open and save the file in Excel first."
-)
-
+from core.workbook.limits import MAX_ROWS, damaged_message
+from core.workbook.opening import check_path, load_book, read_book_file
+from core.workbook.package_read import NO_CACHED_VALUE as NO_CACHED_VALUE
+from core.workbook.package_read import SheetText, read_sheet_text
+from core.workbook.text import LINE_BREAKS, cell_text
 
 # ---------------------------------------------------------------- the table
 
@@ -263,19 +272,63 @@ def _preview_text(cell: Any) -> str:
 # ---------------------------------------------------------------- open
 
 
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's automatic garbage collection held off while a workbook is read or saved.
+
+    Each collection walks every object made so far, so with a district's workbook it
+    took a third of the time; what is made here holds no reference cycle worth
+    collecting before the end. A collector someone had switched off stays off (the app
+    collects on its GUI thread only, see gui/gc_guard.py)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def open_workbook(
     path: str | Path,
     sheet: str | None = None,
     *,
     header_row: int | None = None,
     mapping: dict[Role, int] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> WorkbookDoc:
     """Read one sheet into a table. ``header_row`` (1-based) and ``mapping`` override
-    detection, as the GUI's column-mapping dialog passes them."""
+    detection, as the GUI's column-mapping dialog passes them.
+
+    ``progress`` hears how many of the sheet's rows have been read; a set ``cancel``
+    stops the reading with :class:`~core.canvas.errors.Cancelled`."""
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled()
     path, kind = check_path(path)
+    with collection_paused():
+        return _open(path, kind, sheet, header_row, mapping, progress, cancel)
+
+
+def _open(
+    path: Path,
+    kind: str,
+    sheet: str | None,
+    header_row: int | None,
+    mapping: dict[Role, int] | None,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> WorkbookDoc:
     if kind == "csv":
-        return _open_csv(path, header_row, mapping)
-    return _open_excel(path, kind, sheet, header_row, mapping)
+        doc = _open_csv(path, header_row, mapping)
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled()
+        if progress is not None:
+            rows = len(doc.table.rows)
+            progress(Progress(rows, rows, message=f"Read the rows of '{path.name}'"))
+        return doc
+    return _open_excel(path, kind, sheet, header_row, mapping, progress, cancel)
 
 
 def _open_csv(path: Path, header_row: int | None, mapping: dict[Role, int] | None) -> WorkbookDoc:
@@ -305,60 +358,89 @@ def _open_excel(
     sheet: str | None,
     header_row: int | None,
     mapping: dict[Role, int] | None,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
 ) -> WorkbookDoc:
-    book = load_book(path, kind)
-    ws = pick_sheet(book, sheet)
-    formulas = {
-        other.title: [coord for coord, cell in other._cells.items() if cell.data_type == "f"]
-        for other in book.worksheets
-    }
-    formulas = {title: coords for title, coords in formulas.items() if coords}
-    cache = _cached_values(path, list(formulas)) if formulas else {}
-
-    grid, problems, numbers = _sheet_text(ws, cache.get(ws.title, {}))
-    merged = [
-        (rng.min_row, rng.min_col, rng.max_row, rng.max_col) for rng in ws.merged_cells.ranges
-    ]
+    """The sheet read from the package (:mod:`core.workbook.package_read`); openpyxl
+    reads only the workbook's own parts here. The whole openpyxl workbook, which only
+    the fallback writer needs, is loaded when that writer runs (:func:`load_for_resave`)."""
+    data = read_book_file(path)
+    book = load_book(path, kind, read_only=True, data=data)
     try:
-        table, reading = build_table(
-            ws.title,
-            grid,
-            problems,
-            header_row=header_row,
-            mapping=mapping,
-            merged=merged,
-            numbers=numbers,
-        )
-    except HeaderNotFoundError as exc:
-        raise HeaderNotFoundError(
-            exc.message + _other_sheets_words(book, ws.title),
-            seen=exc.seen,
-            missing=exc.missing,
-            row=exc.row,
-        ) from None
+        ws = pick_sheet(book, sheet)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            text = _sheet_text(path, archive, ws, progress=progress, cancel=cancel)
+            try:
+                table, reading = build_table(
+                    ws.title,
+                    text.grid,
+                    text.problems,
+                    header_row=header_row,
+                    mapping=mapping,
+                    merged=text.merged,
+                    numbers=text.numbers,
+                )
+            except HeaderNotFoundError as exc:
+                raise HeaderNotFoundError(
+                    exc.message + _other_sheets_words(path, archive, book, ws.title),
+                    seen=exc.seen,
+                    missing=exc.missing,
+                    row=exc.row,
+                ) from None
+        sheets = visible_sheets(book)
+    finally:
+        book.close()
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled()
     return WorkbookDoc(
         path=path,
         kind=kind,
         sheet=ws.title,
-        sheets=visible_sheets(book),
+        sheets=sheets,
         table=table,
         ambiguous=reading.ambiguous,
         header_doubts=reading.doubts,
-        book=book,
         original_cells=[list(row.cells) for row in table.rows],
-        formula_cache=cache,
-        package=path.read_bytes(),
+        package=data,
     )
 
 
-def _other_sheets_words(book: Any, sheet: str) -> str:
+def _sheet_text(
+    path: Path,
+    archive: zipfile.ZipFile,
+    ws: Any,
+    *,
+    last_row: int | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> SheetText:
+    """The sheet's cells as text; a part that cannot be read means a damaged file."""
+    rows_read = None
+    if progress is not None:
+        # The sheet's own word for its size (<dimension ref>): trusted for progress only.
+        expected = getattr(ws, "max_row", None) or 0
+        expected = expected if expected <= MAX_ROWS else 0
+
+        def rows_read(done: int) -> None:
+            total = max(expected, done)
+            progress(Progress(done, total, message=f"Reading the rows of '{ws.title}'"))
+
+    try:
+        return read_sheet_text(archive, ws, last_row=last_row, rows_read=rows_read, cancel=cancel)
+    except Cancelled:
+        raise
+    except Exception as exc:  # the XML parser and the conversions raise many kinds
+        raise WorkbookError(damaged_message(path.name)) from exc
+
+
+def _other_sheets_words(path: Path, archive: zipfile.ZipFile, book: Any, sheet: str) -> str:
     """For a sheet whose header row was not found: the workbook's other sheets, and
     which of them has a header row (empty when there is no other sheet)."""
     others = [name for name in visible_sheets(book) if name != sheet]
     if not others:
         return ""
     names = ", ".join(f"'{name}'" for name in others)
-    listed = [name for name in others if _has_header_row(book[name])]
+    listed = [name for name in others if _has_header_row(path, archive, book[name])]
     if not listed:
         return (
             f" The workbook's other sheets are: {names}. If the list is on one of them, "
@@ -370,59 +452,38 @@ def _other_sheets_words(book: Any, sheet: str) -> str:
     )
 
 
-def _has_header_row(ws: Any) -> bool:
-    """A header row in the sheet's top rows (read from its stored cells: ``iter_rows``
-    would add empty cells to the sheet)."""
-    top: dict[int, dict[int, str]] = {}
-    for (row, column), cell in getattr(ws, "_cells", {}).items():
-        if row <= HEADER_SCAN_ROWS and isinstance(cell.value, str):
-            top.setdefault(row, {})[column] = cell_text(cell.value)
+def _has_header_row(path: Path, archive: zipfile.ZipFile, ws: Any) -> bool:
+    """A header row in the sheet's top rows."""
+    try:
+        top = _sheet_text(path, archive, ws, last_row=HEADER_SCAN_ROWS).grid
+    except WorkbookError:
+        return False
     return any(not missing_columns(detect_columns(_row_list(cells))) for cells in top.values())
 
 
-def _sheet_text(
-    ws: Any, cache: CachedValues
-) -> tuple[dict[int, dict[int, str]], dict[tuple[int, int], str], set[tuple[int, int]]]:
-    """Every non-empty cell of the sheet as text, the cells that have a problem, and the
-    cells stored as numbers whose format shows no leading zeros (an id typed into Excel
-    as 0045510 is kept as the number 45510)."""
-    grid: dict[int, dict[int, str]] = {}
-    problems: dict[tuple[int, int], str] = {}
-    numbers: set[tuple[int, int]] = set()
-    # ws._cells holds only the cells stored in the file; iter_rows would create the
-    # missing ones (and write them back on save).
-    for coord, cell in ws._cells.items():
-        value = cell._value
-        data_type = cell.data_type
-        if data_type == "f":
-            hit = cache.get(coord)
-            if hit is None:
-                problems[coord] = NO_CACHED_VALUE
-                grid.setdefault(coord[0], {})[coord[1]] = ""
-                continue
-            value, data_type = hit
-            if data_type == "n" and is_date_format(cell.number_format):
-                value = from_excel(value, ws.parent.epoch)
-        if value is None:
-            continue
-        if data_type == "e":
-            problems[coord] = (
-                f"This cell shows the error {value}: correct it in Excel or type the value in."
-            )
-            text = str(value)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            text = cell_text(value, cell.number_format)
-            if not zero_pad_width(cell.number_format):
-                numbers.add(coord)
-        else:
-            text = cell_text(value, cell.number_format)
-        grid.setdefault(coord[0], {})[coord[1]] = text
-    return grid, problems, numbers
+def load_for_resave(doc: WorkbookDoc) -> None:
+    """Give ``doc`` the whole openpyxl workbook and its saved formula results, which the
+    fallback writer (:mod:`core.workbook.resave`) needs, read from the bytes last read
+    or saved (a WorkbookError when there are none or openpyxl cannot load them)."""
+    if doc.book is not None:
+        return
+    if doc.package is None:
+        raise WorkbookError("This workbook was not opened for saving.")
+    book = load_book(doc.path, doc.kind, data=doc.package)
+    with_formulas = [
+        ws.title
+        for ws in book.worksheets
+        if any(cell.data_type == "f" for cell in ws._cells.values())
+    ]
+    doc.formula_cache = (
+        _cached_values(doc.path, io.BytesIO(doc.package), with_formulas) if with_formulas else {}
+    )
+    doc.book = book
 
 
-def _cached_values(path: Path, titles: list[str]) -> dict[str, CachedValues]:
+def _cached_values(path: Path, source: IO[bytes], titles: list[str]) -> dict[str, CachedValues]:
     try:
-        return read_cached_values(path, titles)
+        return read_cached_values(source, titles)
     except Exception as exc:  # openpyxl read the file, so this is damage in odd places
         raise WorkbookError(
             f"The saved formula results in '{path.name}' could not be read: the file may be "

@@ -12,37 +12,23 @@ it is written, and the formulas of cells that shared a formula with a written ce
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from openpyxl.formula.translate import Translator
-from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
 
+from core.workbook.sheet_layout import RowSpan, SheetLayout, bounds_of
+from core.workbook.sheet_patterns import CellSpan, int_or
 from core.workbook.xml_spans import (
-    NotEditable,
-    Span,
     element,
     element_text,
     end_tag_start,
-    scan,
     set_attributes,
     splice,
     tag_end,
     text_bytes,
 )
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NAMES = {
-    "dimension",
-    "cols",
-    "col",
-    "sheetData",
-    "row",
-    "c",
-    "f",
-    "autoFilter",
-    "mergeCells",
-    "mergeCell",
-}
 #: Literal text that Excel would read as one of its ``_xHHHH_`` character escapes.
 _LOOKS_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
@@ -50,102 +36,37 @@ CellValue = str | int | float | None
 _Where = tuple[int, int]  # (row, column), 1-based
 
 
-@dataclass(slots=True)
-class _Cell:
-    """A cell as found: where its bytes are, and only what an edit needs of it."""
-
-    start: int
-    end: int
-    empty: bool
-    column: int
-    style: int
-    has_ref: bool
-    formula: Span | None
-
-
-@dataclass(slots=True)
-class _Row:
-    span: Span
-    number: int
-    cells: list[_Cell]
-    by_column: dict[int, _Cell]
-
-
-@dataclass(slots=True)
-class _Merge:
-    span: Span
-    bounds: tuple[int, int, int, int]  # min column, min row, max column, max row
-
-
 class SheetEditor:
     """One worksheet part: read once, then :meth:`write` cells and :meth:`render`."""
 
     def __init__(self, data: bytes) -> None:
         self._data = data
-        self._top: dict[str, Span] = {}
-        self._cols: list[Span] = []
-        self._merges: list[_Merge] = []
-        self._merge_total = 0
-        self._rows: list[_Row] = []
-        self._shared: dict[str, list[tuple[int, _Cell]]] = {}
-        self._pending_formula: Span | None = None
-        self._pending_cells: list[_Cell] = []
-        found = scan(data, _NAMES, self._take)
-        if found.namespace != MAIN_NS:
-            raise NotEditable("the sheet is not in the usual SpreadsheetML namespace")
-        self._prefix = found.prefix
-        if "sheetData" not in self._top:
-            raise NotEditable("the sheet has no cell data")
-        self._row_at = {row.number: row for row in self._rows}
+        layout = SheetLayout(data)
+        self._layout = layout
+        self._prefix = layout.prefix
+        self._top = layout.top
+        self._rows = layout.rows
+        self._row_at = layout.row_at
+        self._merges = layout.merges
         self._column_styles = [
-            (_number(col.attrs.get("min"), 0), _number(col.attrs.get("max"), 0), style)
-            for col in self._cols
-            if (style := _number(col.attrs.get("style"), 0))
+            (int_or(col.attrs.get("min"), 0), int_or(col.attrs.get("max"), 0), style)
+            for col in layout.cols
+            if (style := int_or(col.attrs.get("style"), 0))
         ]
         self._cells: dict[tuple[int, int], bytes] = {}
         self._widths: dict[int, float] = {}
         self._filter_ref: str | None = None
         self._split: set[int] = set()
+        #: Sheet row -> the merged ranges that cover it (made at the first write).
+        self._merges_by_row: dict[int, list[int]] | None = None
         #: True once a written cell replaced a formula (the calculation chain is stale).
         self.formulas_removed = False
 
     # ------------------------------------------------------------------ reading
 
-    def _take(self, span: Span) -> None:
-        """One element, as the scan finds them: children before their parent."""
-        name, depth = span.name, span.depth
-        if name == "f" and depth == 4:
-            self._pending_formula = span
-        elif name == "c" and depth == 3:
-            cells = self._pending_cells
-            reference = span.attrs.get("r")
-            column = _column(reference) if reference else (cells[-1].column if cells else 0) + 1
-            formula, self._pending_formula = self._pending_formula, None
-            style = _number(span.attrs.get("s"), 0)
-            cell = _Cell(span.start, span.end, span.empty, column, style, bool(reference), formula)
-            cells.append(cell)
-        elif name == "row" and depth == 2:
-            last = self._rows[-1].number if self._rows else 0
-            number = _number(span.attrs.get("r"), last + 1)
-            cells, self._pending_cells = self._pending_cells, []
-            self._rows.append(_Row(span, number, cells, {cell.column: cell for cell in cells}))
-            for cell in cells:
-                if cell.formula is not None and cell.formula.attrs.get("t") == "shared":
-                    si = cell.formula.attrs.get("si", "")
-                    self._shared.setdefault(si, []).append((number, cell))
-        elif name == "col" and depth == 2:
-            self._cols.append(span)
-        elif name == "mergeCell" and depth == 2:
-            self._merge_total += 1
-            bounds = _bounds(span.attrs.get("ref", ""))
-            if bounds is not None:
-                self._merges.append(_Merge(span, bounds))
-        elif depth == 1:
-            self._top.setdefault(name, span)
-
-    def _cell(self, row: int, column: int) -> _Cell | None:
+    def _cell(self, row: int, column: int) -> CellSpan | None:
         found = self._row_at.get(row)
-        return None if found is None else found.by_column.get(column)
+        return None if found is None else self._layout.by_column(found).get(column)
 
     def style_at(self, row: int, column: int) -> int:
         """The cell format a cell shows: its own, else its row's, else its column's."""
@@ -154,7 +75,7 @@ class SheetEditor:
             return cell.style
         found = self._row_at.get(row)
         if found is not None and found.span.attrs.get("customFormat") in ("1", "true"):
-            return _number(found.span.attrs.get("s"), 0)
+            return int_or(found.span.attrs.get("s"), 0)
         for low, high, style in self._column_styles:
             if low <= column <= high:
                 return style
@@ -168,7 +89,8 @@ class SheetEditor:
 
     def write(self, row: int, column: int, value: CellValue, style: int) -> None:
         """Set one cell (text is stored as text; None leaves it empty with its format)."""
-        self._split_merge_at(row, column)
+        if self._merges:
+            self._split_merge_at(row, column)
         self._put(row, column, self._cell_xml(row, column, value, style))
 
     def _put(self, row: int, column: int, xml: bytes) -> None:
@@ -183,12 +105,12 @@ class SheetEditor:
         if value is None or value == "":
             return f"{start}/>".encode()
         if isinstance(value, str):
-            text = _LOOKS_ESCAPED.sub(r"_x005F_\1", value)
+            text = _LOOKS_ESCAPED.sub(r"_x005F_\1", value) if "_x" in value else value
             space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+            if "&" in text or "<" in text or ">" in text:
+                text = escape(text)
             return (
-                f'{start} t="inlineStr"><{p}is><{p}t{space}>'.encode()
-                + text_bytes(text)
-                + f"</{p}t></{p}is></{p}c>".encode()
+                f'{start} t="inlineStr"><{p}is><{p}t{space}>{text}</{p}t></{p}is></{p}c>'.encode()
             )
         number = repr(value) if isinstance(value, float) else str(value)
         return f"{start}><{p}v>{number}</{p}v></{p}c>".encode()
@@ -196,11 +118,14 @@ class SheetEditor:
     def _split_merge_at(self, row: int, column: int) -> None:
         """Split the merged range holding the cell; its cells keep showing the top-left
         value (a formula's only in the top-left cell) in its format."""
-        for index, merge in enumerate(self._merges):
-            low_col, low_row, high_col, high_row = merge.bounds
-            if index in self._split or not (
-                low_row <= row <= high_row and low_col <= column <= high_col
-            ):
+        if self._merges_by_row is None:
+            self._merges_by_row = {}
+            for index, merge in enumerate(self._merges):
+                for number in range(merge.bounds[1], merge.bounds[3] + 1):
+                    self._merges_by_row.setdefault(number, []).append(index)
+        for index in self._merges_by_row.get(row, ()):
+            low_col, low_row, high_col, high_row = self._merges[index].bounds
+            if index in self._split or not low_col <= column <= high_col:
                 continue
             self._split.add(index)
             top = self._cell(low_row, low_col)
@@ -209,7 +134,7 @@ class SheetEditor:
                     if (r, c) != (low_row, low_col):
                         self._put(r, c, self._copy_of(top, r, c))
 
-    def _copy_of(self, top: _Cell | None, row: int, column: int) -> bytes:
+    def _copy_of(self, top: CellSpan | None, row: int, column: int) -> bytes:
         reference = f"{get_column_letter(column)}{row}"
         if top is None or top.formula is not None:
             style = [("s", str(top.style))] if top is not None and top.style else []
@@ -226,7 +151,7 @@ class SheetEditor:
         span = self._top.get("autoFilter")
         if span is None or not span.attrs.get("ref"):
             return
-        bounds = _bounds(span.attrs["ref"])
+        bounds = bounds_of(span.attrs["ref"])
         if bounds is None:
             return
         min_col, min_row, max_col, max_row = bounds
@@ -293,24 +218,31 @@ class SheetEditor:
                     edits.append((row.span.start, stop, tag))
         return edits
 
-    def _rebuilt(self, row: _Row, new: dict[int, bytes]) -> bytes:
-        data, span = self._data, row.span
+    def _rebuilt(self, row: RowSpan, new: dict[int, bytes]) -> bytes:
+        data, span, layout = self._data, row.span, self._layout
         stop = tag_end(data, span.start)
         changes: dict[str, str | None] = {}
         if "r" not in span.attrs:
             changes["r"] = str(row.number)
+        last = layout.append_at(row, min(new))
         if "spans" in span.attrs:
-            columns = [cell.column for cell in row.cells] + list(new)
-            changes["spans"] = f"{min(columns)}:{max(columns)}"
+            low, high = min(new), max(new)
+            if row.max_column > 0:  # the row has cells
+                low, high = min(low, row.min_column), max(high, row.max_column)
+            changes["spans"] = f"{low}:{high}"
         tag = set_attributes(data[span.start : stop], changes)
-        existing = {cell.column for cell in row.cells}
+        if last is not None:  # the new cells all go after the others
+            added = b"".join(new[c] for c in sorted(new))
+            return tag + data[stop:last] + added + data[last : span.end]
+        cells = layout.cells(row)
+        existing = {cell.column for cell in cells}
         inserts = sorted(column for column in new if column not in existing)
         if span.empty:
             opened = tag[:-2].rstrip() + b">"
             return opened + b"".join(new[c] for c in inserts) + _end(self._prefix, "row")
         out = [tag]
         position = stop
-        for cell in row.cells:
+        for cell in cells:
             out.append(data[position : cell.start])
             while inserts and inserts[0] < cell.column:
                 out.append(new[inserts.pop(0)])
@@ -332,7 +264,7 @@ class SheetEditor:
         """Cells that shared the formula of a cell now overwritten get it written out."""
         data, p = self._data, self._prefix
         out: dict[tuple[int, int], bytes] = {}
-        for group in self._shared.values():
+        for group in self._layout.shared.values():
             master = next(
                 (
                     (number, cell)
@@ -364,7 +296,7 @@ class SheetEditor:
         span = self._top.get("dimension")
         if span is None or not cells:
             return []
-        bounds = _bounds(span.attrs.get("ref", ""))
+        bounds = bounds_of(span.attrs.get("ref", ""))
         rows = [row for row, _ in cells]
         columns = [column for _, column in cells]
         if bounds is not None:
@@ -382,8 +314,8 @@ class SheetEditor:
         data, p = self._data, self._prefix
         pieces: list[tuple[int, bytes]] = []
         covered: set[int] = set()
-        for col in self._cols:
-            low, high = _number(col.attrs.get("min"), 0), _number(col.attrs.get("max"), 0)
+        for col in self._layout.cols:
+            low, high = int_or(col.attrs.get("min"), 0), int_or(col.attrs.get("max"), 0)
             inside = [column for column in sorted(self._widths) if low <= column <= high]
             if not inside:
                 pieces.append((low, data[col.start : col.end]))
@@ -419,10 +351,10 @@ class SheetEditor:
         span = self._top.get("mergeCells")
         if span is None:
             return []
-        if len(self._split) == self._merge_total:
+        if len(self._split) == self._layout.merge_total:
             return [(span.start, span.end, b"")]
         stop = tag_end(self._data, span.start)
-        count = str(self._merge_total - len(self._split))
+        count = str(self._layout.merge_total - len(self._split))
         tag = set_attributes(self._data[span.start : stop], {"count": count})
         edits = [(span.start, stop, tag)]
         for index in self._split:
@@ -433,34 +365,3 @@ class SheetEditor:
 
 def _end(prefix: str, name: str) -> bytes:
     return f"</{prefix}{name}>".encode()
-
-
-def _number(text: str | None, default: int) -> int:
-    try:
-        return int(text) if text else default
-    except ValueError:
-        return default
-
-
-_COLUMNS: dict[str, int] = {}
-
-
-def _column(reference: str) -> int:
-    letters = reference.rstrip("0123456789")
-    column = _COLUMNS.get(letters)
-    if column is None:
-        try:
-            column = _COLUMNS[letters] = column_index_from_string(letters)
-        except ValueError as exc:
-            raise NotEditable(f"a cell has the odd reference '{reference}'") from exc
-    return column
-
-
-def _bounds(ref: str) -> tuple[int, int, int, int] | None:
-    try:
-        bounds = range_boundaries(ref.split()[0])
-    except (ValueError, TypeError, IndexError):
-        return None
-    if None in bounds:
-        return None
-    return bounds

@@ -30,7 +30,13 @@ import time
 from pathlib import Path
 
 from core.model import INPUT_ROLES
-from core.workbook.changes import appended_width, cells_to_write, file_text, save_changes
+from core.workbook.changes import (
+    appended_width,
+    cells_to_write,
+    file_text,
+    save_changes,
+    saved_cells,
+)
 from core.workbook.csv_io import formula_safe, render_csv
 from core.workbook.doc import (
     WorkbookDoc,
@@ -41,6 +47,7 @@ from core.workbook.doc import (
     locked_message,
 )
 from core.workbook.package import check_editable, edit_package
+from core.workbook.read import collection_paused, load_for_resave
 from core.workbook.resave import resave_with_openpyxl, what_resave_loses
 from core.workbook.xml_spans import NotEditable
 
@@ -87,6 +94,12 @@ def save_workbook(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
     for lock_file in lock_files(target):
         if lock_file.exists():
             raise WorkbookLockedError(locked_message(target, lock_file), lock_file)
+    with collection_paused():
+        _save(doc, target)
+    return target
+
+
+def _save(doc: WorkbookDoc, target: Path) -> None:
     if doc.kind == "csv":
         _save_csv(doc, target)
     else:
@@ -96,12 +109,7 @@ def save_workbook(doc: WorkbookDoc, path: str | Path | None = None) -> Path:
     doc.path = target
     written = appended_width(doc.table)
     doc.table.appended_from = None if written >= len(doc.table.headers) else written
-    table = doc.table
-    doc.original_cells = [
-        [file_text(table, index, column) for column in range(len(row.cells))]
-        for index, row in enumerate(table.rows)
-    ]
-    return target
+    doc.original_cells = saved_cells(doc.table)
 
 
 def save_risks(doc: WorkbookDoc) -> list[str]:
@@ -154,6 +162,7 @@ def _excel_bytes(doc: WorkbookDoc, target: Path) -> bytes:
         losses = what_resave_loses(source)
         if losses and _same_file(target, doc.path):
             raise SaveElsewhereError(would_lose_message(target, losses))
+    load_for_resave(doc)
     return resave_with_openpyxl(doc, changes)
 
 
