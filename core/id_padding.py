@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from core.model import DONE_STATUSES, Role, RowResult, Status, Table
 
 __all__ = [
+    "LostZeros",
     "PaddingFix",
+    "digit_id",
+    "digit_ids",
+    "find_lost_zeros",
     "fix_from_results",
     "lost_zeros",
     "padded",
@@ -57,7 +61,7 @@ class PaddingFix:
         )
 
 
-def _digit_id(text: str) -> str:
+def digit_id(text: str) -> str:
     """The id when it is all digits (0-9), else ""."""
     text = text.strip()
     return text if text.isascii() and text.isdigit() else ""
@@ -76,7 +80,7 @@ def padding_width(table: Table, role: Role = Role.SIS_USER_ID) -> int | None:
 
 def padded(value: str, width: int) -> str:
     """An all-digit id with leading zeros up to ``width``; any other text as it is."""
-    digits = _digit_id(value)
+    digits = digit_id(value)
     return digits.zfill(width) if digits else value
 
 
@@ -88,7 +92,7 @@ def short_ids(table: Table, role: Role = Role.SIS_USER_ID) -> list[int]:
     return [
         row
         for row in range(len(table.rows))
-        if (text := _digit_id(table.value(row, role))) and len(text) < width
+        if (text := digit_id(table.value(row, role))) and len(text) < width
     ]
 
 
@@ -96,16 +100,44 @@ def lost_zeros(table: Table, role: Role = Role.SIS_USER_ID) -> list[int]:
     """Rows whose id looks like one of the column's full-width ids without its leading
     zeros: shorter by no more zeros than those ids start with (``45510`` next to
     ``0045512``; not ``2`` next to ``0045512``, which would need six)."""
-    width = padding_width(table, role)
-    if width is None:
+    found = find_lost_zeros(digit_ids(table, role))
+    return found.rows if found is not None else []
+
+
+@dataclass(frozen=True)
+class LostZeros:
+    """The ids of a column that look like its full-width ids without their leading zeros."""
+
+    #: The length the ids should have (:func:`padding_width`).
+    width: int
+    rows: list[int]
+    #: A full-width id, the one with the most leading zeros (:func:`width_example`).
+    example: str
+
+
+def digit_ids(table: Table, role: Role = Role.SIS_USER_ID) -> list[str]:
+    """Each row's id when it is all digits, else "" (one pass over the column)."""
+    column = table.column(role)
+    if column is None:
         return []
-    full = [text for text in _digit_ids(table, role) if len(text) == width]
-    zeros = max((len(text) - len(text.lstrip("0")) for text in full), default=0)
-    return [
-        row
-        for row in short_ids(table, role)
-        if width - len(_digit_id(table.value(row, role))) <= zeros
-    ]
+    return [digit_id(row.cells[column]) for row in table.rows]
+
+
+def find_lost_zeros(ids: list[str]) -> LostZeros | None:
+    """:func:`lost_zeros` of the column whose :func:`digit_ids` are ``ids``; None when
+    its all-digit ids all have one length."""
+    lengths = set(map(len, ids))
+    lengths.discard(0)
+    if len(lengths) < 2:
+        return None
+    width = max(lengths)
+    full = [text for text in ids if len(text) == width]
+    least = min(full)  # of ids of one length, the one with the most leading zeros
+    zeros = least[: len(least) - len(least.lstrip("0"))]
+    example = next(text for text in full if text.startswith(zeros))
+    shortest = width - len(zeros)
+    rows = [row for row, text in enumerate(ids) if text and shortest <= len(text) < width]
+    return LostZeros(width, rows, example)
 
 
 def width_example(table: Table, width: int, role: Role = Role.SIS_USER_ID) -> str:
@@ -115,7 +147,7 @@ def width_example(table: Table, width: int, role: Role = Role.SIS_USER_ID) -> st
 
 
 def _digit_ids(table: Table, role: Role) -> list[str]:
-    ids = (_digit_id(table.value(row, role)) for row in range(len(table.rows)))
+    ids = (digit_id(table.value(row, role)) for row in range(len(table.rows)))
     return [text for text in ids if text]
 
 
@@ -134,7 +166,7 @@ def fix_from_results(table: Table, results: Iterable[RowResult]) -> PaddingFix |
     rows = [
         row
         for row in range(len(table.rows))
-        if (text := _digit_id(table.value(row, Role.SIS_USER_ID)))
+        if (text := digit_id(table.value(row, Role.SIS_USER_ID)))
         and len(text) < width
         and row not in found_as_written
         and not table.is_done(row)
@@ -152,7 +184,7 @@ def padding_edits(table: Table, fix: PaddingFix) -> list[tuple[int, int, str]]:
         if not 0 <= row < len(table.rows):
             continue
         text = table.rows[row].cells[fix.column]
-        digits = _digit_id(text)
+        digits = digit_id(text)
         if digits and len(digits) < fix.width:
             edits.append((row, fix.column, padded(digits, fix.width)))
     return edits

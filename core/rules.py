@@ -5,42 +5,74 @@ about) and says in plain words what to fix. Errors make a row ``Invalid`` (not s
 warnings are worth a look but the row is still sent. Rows already done are skipped, and
 so are rows that ask for nothing: blank rows, and notes such as a footer "Total
 students: 23" (:func:`is_note_row`).
+
+:func:`check_table` checks every row; after an edit, :func:`recheck_rows` finds the same
+findings by reading again only the edited rows, the rows that share a login name with
+them, and the columns whose findings compare rows (:mod:`core.column_rules`).
 """
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 
-from openpyxl.utils import get_column_letter
-
-from core.id_padding import lost_zeros, padding_width, width_example
-from core.model import (
-    INPUT_ROLES,
-    MIN_PASSWORD_LENGTH,
-    NAME_ROLES,
-    OUTPUT_ROLES,
-    STUDENT_ROLES,
-    Action,
-    Finding,
-    Role,
-    Severity,
-    Table,
-    login_key,
+from core.column_rules import (
+    ColumnIndex,
+    FindingKind,
+    current_index,
+    duplicate_findings,
+    finding_kind,
+    first_again,
+    heading_findings,
+    remember_index,
+    role_for_column,
+    row_list,
+    short_id_findings,
 )
-from core.workbook.headers import read_headers
-from core.workbook.text import LINE_BREAKS
-
-MAX_LOGIN_LENGTH = 100
-MAX_PASSWORD_LENGTH = 255
-ACTION_WORDS_HELP = (
-    "Use Create (or Add, or leave it empty), Update (or Reset, Change) or Delete (or Remove)"
+from core.model import MIN_PASSWORD_LENGTH, Finding, Role, Severity, Table
+from core.row_rules import (
+    ACTION_WORDS_HELP,
+    CANVAS_PROVIDER_WORDS,
+    FORMULA_STARTS,
+    MAX_LOGIN_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    RowChecker,
+    is_blank_row,
+    is_note_row,
+    is_note_text,
+    names_student,
+    rename_target,
 )
-#: Provider words that mean Canvas's own sign-in (a password can be set).
-CANVAS_PROVIDER_WORDS = frozenset({"canvas"})
-#: First characters that make a spreadsheet read a cell as a formula.
-FORMULA_STARTS = frozenset("=+-@")
+
+__all__ = [
+    "ACTION_WORDS_HELP",
+    "CANVAS_PROVIDER_WORDS",
+    "FORMULA_STARTS",
+    "MAX_LOGIN_LENGTH",
+    "MAX_PASSWORD_LENGTH",
+    "check_table",
+    "findings_by_row",
+    "has_errors",
+    "is_blank_row",
+    "is_note_row",
+    "is_note_text",
+    "names_student",
+    "recheck_rows",
+    "rename_target",
+    "role_for_column",
+    "row_list",
+]
+
+#: Re-checking more than this share of the rows is slower than checking them all.
+_RECHECK_SHARE = 0.25
+#: Findings put in place one by one when fewer than this are new; else all are sorted.
+_MAX_INSERTS = 64
+#: Enum members read once: reading one off its class costs as much as sorting a finding.
+_ROW, _DUPLICATE, _SHORT_ID = FindingKind.ROW, FindingKind.DUPLICATE, FindingKind.SHORT_ID
+#: Findings about rows one by one; the others are about a whole column.
+_PER_ROW = (_ROW, _DUPLICATE)
+_SIS_USER_ID, _NEW_LOGIN = Role.SIS_USER_ID, Role.NEW_LOGIN
 
 
 def findings_by_row(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
@@ -54,403 +86,18 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
 
 
-#: A count or a total ("Total students: 23", "Boys: 12"): digits with a colon or "=",
-#: or a first word "Total". No student's name looks like that.
-_NOTE_TEXT = re.compile(r"(?=.*\d).*[:=]|\s*totals?\b.*\d", re.IGNORECASE)
+def _place(finding: Finding) -> tuple[int, int]:
+    return finding.row, finding.column if finding.column is not None else -1
 
 
-def is_note_text(text: str) -> bool:
-    """True when a name cell holds a note, not a name: a footer such as "Total students: 23"."""
-    return bool(_NOTE_TEXT.match(text))
+def _row_of(finding: Finding) -> int:
+    return finding.row
 
 
-def names_student(table: Table, row: int) -> bool:
-    """True when a name column of the row holds a name (not a note such as a total)."""
-    for role in NAME_ROLES:
-        text = table.value(row, role).strip()
-        if text and not is_note_text(text):
-            return True
-    return False
-
-
-def is_blank_row(table: Table, row: int) -> bool:
-    """No input cell filled in: a spacer or a teachers'-notes row, not a request.
-
-    In a class list that still lacks its student or login column (one the generator and
-    Find students in Canvas complete), a row with a student's name is a request too; a
-    footer in the name column ("Total students: 23") is not a name (:func:`is_note_text`)."""
-    if any(table.value(row, role).strip() for role in INPUT_ROLES):
-        return False
-    if table.column(Role.NEW_LOGIN) is None or not any(
-        table.column(role) is not None for role in STUDENT_ROLES
-    ):
-        return not names_student(table, row)
-    return True
-
-
-def is_note_row(table: Table, row: int) -> bool:
-    """Text, but no request: a footer, a note or a teacher's comment on a row of its own.
-
-    The row is blank in every role column (:func:`is_blank_row`), none of the app's input
-    cells is unreadable, and some other cell has text. A run never sends it nor gives it
-    a status; the summary counts it."""
-    if not _asks_nothing(table, row):
-        return False
-    outputs = {table.column(role) for role in OUTPUT_ROLES}
-    return any(
-        text.strip() for column, text in enumerate(table.rows[row].cells) if column not in outputs
-    )
-
-
-def _asks_nothing(table: Table, row: int) -> bool:
-    """Blank, and no cell of the app's own input columns is unreadable (a formula with no
-    saved value there makes the row a request that cannot be sent)."""
-    if not is_blank_row(table, row):
-        return False
-    inputs = {table.column(role) for role in INPUT_ROLES}
-    return not any(column in inputs for column in table.rows[row].cell_problems)
-
-
-def row_list(rows: list[int]) -> str:
-    """``row 5``, ``rows 5 and 9``, ``rows 5, 9 and 12``."""
-    words = [str(n) for n in rows]
-    if len(words) == 1:
-        return f"row {words[0]}"
-    return f"rows {', '.join(words[:-1])} and {words[-1]}"
-
-
-def rename_target(table: Table, row: int) -> tuple[str, str]:
-    """For an Update row: (login to change, new name), new name empty when not renaming.
-
-    A rename is an Update row whose Current Login names the old login and whose New
-    Login holds a different name. Otherwise the login to change is New Login (or
-    Current Login when New Login is empty).
-    """
-    current = table.value(row, Role.CURRENT_LOGIN)
-    new = table.value(row, Role.NEW_LOGIN)
-    if current.strip() and new.strip() and login_key(current) != login_key(new):
-        return current.strip(), new
-    return (new if new.strip() else current.strip()), ""
-
-
-class _RowChecker:
-    def __init__(
-        self, table: Table, min_password_length: int, provider_types: dict[str, str] | None
-    ) -> None:
-        self.table = table
-        self.min_password_length = min_password_length
-        self.provider_types = (
-            {str(k).strip(): str(v).strip().casefold() for k, v in provider_types.items()}
-            if provider_types is not None
-            else None
-        )
-        self.found: list[Finding] = []
-
-    def add(
-        self, row: int, role: Role | None, message: str, severity: Severity = Severity.ERROR
-    ) -> None:
-        column = self.table.column(role) if role is not None else None
-        self.found.append(Finding(row, column, message, severity, role))
-
-    def check(self, row: int) -> None:
-        table = self.table
-        first = len(self.found)
-        unreadable: set[int] = set()
-        for column, problem in sorted(table.rows[row].cell_problems.items()):
-            role = role_for_column(table, column)
-            if role is None or role not in INPUT_ROLES:
-                continue  # a teachers' column: theirs to keep, whatever it holds
-            unreadable.add(column)
-            self.found.append(Finding(row, column, problem, Severity.ERROR, role))
-        action = table.action(row)
-        if action is None and table.column(Role.ACTION) not in unreadable:
-            word = table.value(row, Role.ACTION).strip()
-            self.add(row, Role.ACTION, f"Unknown action '{word}'. {ACTION_WORDS_HELP}.")
-        self._student(row)
-        self._login(row, action)
-        self._password(row, action)
-        if unreadable:  # one finding per unreadable cell: not also "missing" or "too short"
-            self.found[first:] = [
-                f
-                for f in self.found[first:]
-                if f.column not in unreadable or f.message in table.rows[row].cell_problems.values()
-            ]
-
-    def _student(self, row: int) -> None:
-        table = self.table
-        if table.student(row) is None:
-            role = next((r for r in STUDENT_ROLES if table.column(r) is not None), None)
-            self.add(
-                row,
-                role,
-                "No student: fill in the Canvas User ID, SIS User ID or Current Login, so "
-                "Canvas knows whose login this is (Find students in Canvas fills it from "
-                "the student's name)",
-            )
-        canvas_id = table.value(row, Role.CANVAS_USER_ID).strip()
-        if canvas_id and not (canvas_id.isascii() and canvas_id.isdigit()):
-            self.add(
-                row,
-                Role.CANVAS_USER_ID,
-                f"Canvas User ID '{canvas_id}' is not a number (it is the number Canvas "
-                "shows in the address of the student's page)",
-            )
-        login_id = table.value(row, Role.CANVAS_LOGIN_ID).strip()
-        if login_id and not (login_id.isascii() and login_id.isdigit()):
-            self.add(row, Role.CANVAS_LOGIN_ID, f"Canvas Login ID '{login_id}' is not a number")
-
-    def _login(self, row: int, action: Action | None) -> None:
-        table = self.table
-        new = table.value(row, Role.NEW_LOGIN)
-        if action is Action.CREATE and not new.strip():
-            self.add(
-                row,
-                Role.NEW_LOGIN,
-                "No login name: fill in the new login to create, or make one with "
-                "Generate logins and passwords",
-            )
-        if action in (Action.UPDATE, Action.DELETE):
-            target = new.strip() or table.value(row, Role.CURRENT_LOGIN).strip()
-            if not target and not table.value(row, Role.CANVAS_LOGIN_ID).strip():
-                verb = "change" if action is Action.UPDATE else "remove"
-                self.add(
-                    row,
-                    Role.NEW_LOGIN,
-                    f"No login name: fill in the login to {verb} (or its Canvas Login ID)",
-                )
-        if new.strip():
-            self._login_text(row, new)
-        if action is Action.CREATE or (action is Action.UPDATE and rename_target(table, row)[1]):
-            self._login_space(row, new.strip())
-            self._login_formula_start(row, new.strip())
-        if action is Action.UPDATE:
-            _, rename_to = rename_target(table, row)
-            if not rename_to and not table.value(row, Role.PASSWORD):
-                self.add(
-                    row,
-                    Role.PASSWORD,
-                    "Nothing to change: give a new password (or a new login name in New "
-                    "Login with the old one in Current Login)",
-                )
-
-    def _login_text(self, row: int, text: str) -> None:
-        if not LINE_BREAKS.isdisjoint(text):
-            self.add(
-                row,
-                Role.NEW_LOGIN,
-                "Login name is on more than one line (the cell has a line break, Alt+Enter "
-                "in Excel, which shows only the first line); put the whole name on one line",
-            )
-        elif any(not ch.isprintable() for ch in text):
-            self.add(
-                row,
-                Role.NEW_LOGIN,
-                "Login name has a character that cannot be printed (a tab or a hidden "
-                "character); retype it",
-            )
-        elif text != text.strip():
-            self.add(row, Role.NEW_LOGIN, "Login name starts or ends with a space; remove it")
-        if len(text) > MAX_LOGIN_LENGTH:
-            self.add(
-                row,
-                Role.NEW_LOGIN,
-                f"Login name is {len(text)} characters long; Canvas allows at most "
-                f"{MAX_LOGIN_LENGTH}",
-            )
-        stripped = text.strip()
-        if stripped != stripped.lower():
-            self.add(
-                row,
-                Role.NEW_LOGIN,
-                f"Login name '{stripped}' has capital letters; Canvas ignores case, so "
-                f"students can also sign in as '{stripped.lower()}'",
-                Severity.WARNING,
-            )
-
-    def _login_formula_start(self, row: int, login: str) -> None:
-        """A new login name that a spreadsheet would take for a formula."""
-        if login[:1] not in FORMULA_STARTS:
-            return
-        self.add(
-            row,
-            Role.NEW_LOGIN,
-            f"Login name '{login}' starts with '{login[0]}': whoever exports Canvas's logins "
-            "to a spreadsheet would get a formula instead of the name. Start it with a "
-            "letter or a digit",
-        )
-
-    def _login_space(self, row: int, login: str) -> None:
-        """A new login name with a space inside: Canvas takes it, a young pupil cannot
-        type it reliably (one space or two? and where?)."""
-        if len(login.split()) < 2 or not login.isprintable():
-            return  # a tab or a line break has a finding of its own
-        joined = ".".join(login.split())
-        self.add(
-            row,
-            Role.NEW_LOGIN,
-            f"Login name '{login}' has a space in it: Canvas would accept it, but a young "
-            f"pupil cannot type it reliably. Use a dot instead, for example '{joined}'",
-        )
-
-    def _password(self, row: int, action: Action | None) -> None:
-        table = self.table
-        password = table.value(row, Role.PASSWORD)
-        if action is Action.DELETE:
-            if password:
-                self.add(
-                    row,
-                    Role.PASSWORD,
-                    "The password is not used when a login is removed",
-                    Severity.WARNING,
-                )
-            return
-        provider = table.value(row, Role.PROVIDER).strip()
-        canvas_provider = self._is_canvas_provider(row, provider)
-        if not password:
-            if action is Action.CREATE and canvas_provider:
-                self.add(
-                    row,
-                    Role.PASSWORD,
-                    "No password: Canvas will make one up that nobody knows, so the "
-                    "student cannot sign in with this login until it is reset",
-                    Severity.WARNING,
-                )
-            return
-        if not canvas_provider:
-            self.add(
-                row,
-                Role.PASSWORD,
-                f"A password cannot be set on a single sign-on login (provider "
-                f"'{provider}'); leave the password empty",
-            )
-            return
-        if len(password) < self.min_password_length:
-            self.add(
-                row,
-                Role.PASSWORD,
-                f"Password is shorter than {self.min_password_length} characters",
-            )
-        if len(password) > MAX_PASSWORD_LENGTH:
-            self.add(
-                row,
-                Role.PASSWORD,
-                f"Password is longer than {MAX_PASSWORD_LENGTH} characters",
-            )
-
-    def _is_canvas_provider(self, row: int, provider: str) -> bool:
-        if not provider:
-            return True
-        if provider.isascii() and provider.isdigit():
-            if self.provider_types is None:
-                return True
-            kind = self.provider_types.get(provider)
-            if kind is None:
-                self.add(
-                    row,
-                    Role.PROVIDER,
-                    f"This Canvas has no sign-in method (authentication provider) with id "
-                    f"{provider}",
-                )
-                return True
-            return kind in CANVAS_PROVIDER_WORDS
-        return provider.casefold() in CANVAS_PROVIDER_WORDS
-
-    def short_sis_ids(self, rows: list[int]) -> None:
-        """Ids shorter than the column's others by the zeros those start with, and a
-        column Excel stored as numbers: both mean leading zeros may be gone. Warnings:
-        the ids are never changed here."""
-        table = self.table
-        column = table.column(Role.SIS_USER_ID)
-        if column is None:
-            return
-        asked = [row for row in rows if not table.is_done(row)]
-        width = padding_width(table)
-        short = set(lost_zeros(table))
-        example = width_example(table, width) if width is not None else ""
-        for row in asked:
-            if row in short:
-                text = table.value(row, Role.SIS_USER_ID).strip()
-                self.add(
-                    row,
-                    Role.SIS_USER_ID,
-                    f"SIS User ID '{text}' is shorter than the others in this column "
-                    f"({width} digits, like '{example}'): Excel may have dropped its leading "
-                    "zeros. Type the ids as text with their zeros, or use Check with Canvas "
-                    "to test them",
-                    Severity.WARNING,
-                )
-        first = next((r for r in asked if column in table.rows[r].number_cells), None)
-        if first is not None:
-            self.add(
-                first,
-                Role.SIS_USER_ID,
-                "SIS User IDs in this column are stored as numbers in this workbook (this "
-                "one among them), and Excel drops the leading zeros of numbers (0045510 "
-                "becomes 45510). If your "
-                "school's ids begin with 0, format the column as Text and type the ids "
-                "again with their zeros, or use Check with Canvas to test them",
-                Severity.WARNING,
-            )
-
-    def duplicates(self, rows: list[int]) -> None:
-        """The same login name (as Canvas compares names) on two rows that create logins."""
-        table = self.table
-        by_key: dict[str, list[int]] = defaultdict(list)
-        for row in rows:
-            if table.action(row) is Action.DELETE:
-                continue
-            name = table.value(row, Role.NEW_LOGIN)
-            if name.strip():
-                by_key[login_key(name)].append(row)
-        for same in by_key.values():
-            if len(same) < 2:
-                continue
-            for row in same:
-                if table.is_done(row):
-                    continue
-                others = [table.rows[r].sheet_row for r in same if r != row]
-                name = table.value(row, Role.NEW_LOGIN).strip()
-                self.add(
-                    row,
-                    Role.NEW_LOGIN,
-                    f"Login name '{name}' is also on {row_list(others)}; each login name "
-                    "can belong to only one student",
-                )
-
-    def same_headings(self, rows: list[int]) -> None:
-        """A column headed as one of the app's columns is (two "New Login" columns): the
-        app uses only one of them, so say which, once, on the first row to be sent."""
-        table = self.table
-        first = next((row for row in rows if not table.is_done(row)), None)
-        if first is None:
-            return
-        headers = table.headers[: table.appended_from]
-        for role, columns in read_headers(headers).ambiguous.items():
-            used = table.column(role)
-            if used is None or len(columns) < 2:
-                continue
-            for column in columns:
-                if column == used or role_for_column(table, column) is not None:
-                    continue
-                letter, used_letter = get_column_letter(column + 1), get_column_letter(used + 1)
-                self.found.append(
-                    Finding(
-                        first,
-                        column,
-                        f"Column {letter} ('{headers[column]}') is headed as a {role.value} "
-                        f"column too; Canvas Logins uses column {used_letter} "
-                        f"('{headers[used]}') for the {role.value} and leaves column {letter} "
-                        "as it is. If that is the wrong one, rename one of the two headings",
-                        Severity.WARNING,
-                    )
-                )
-
-
-def role_for_column(table: Table, column: int) -> Role | None:
-    for role, col in table.columns.items():
-        if col == column:
-            return role
-    return None
+def _in_order(findings: list[Finding]) -> list[Finding]:
+    """Row order, then column order; a row's own findings before those comparing rows."""
+    findings.sort(key=_place)
+    return findings
 
 
 def check_table(
@@ -465,16 +112,167 @@ def check_table(
     (``canvas``, ``saml``...), when known from Canvas; without it a numeric provider
     id is taken on trust.
     """
-    checker = _RowChecker(table, min_password_length, provider_types)
-    considered: list[int] = []
+    checker = RowChecker(table, min_password_length, provider_types)
+    kinds = checker.kinds
+    found: list[Finding] = []
+    first_asked: int | None = None
+    number_typed: int | None = None
     for row in range(len(table.rows)):
-        if _asks_nothing(table, row):
+        if not kinds.is_asked(row):
             continue
-        considered.append(row)
-        if not table.is_done(row):
-            checker.check(row)
-    checker.duplicates(considered)
-    checker.same_headings(considered)
-    checker.short_sis_ids(considered)
-    checker.found.sort(key=lambda f: (f.row, f.column if f.column is not None else -1))
-    return checker.found
+        if first_asked is None:
+            first_asked = row
+        if number_typed is None and checker.is_number_typed(row):
+            number_typed = row
+        found.extend(checker.check(row))
+    index = ColumnIndex(table)
+    found.extend(duplicate_findings(table, index.keys, index.shared_rows(), kinds.is_done))
+    wide = heading_findings(table, first_asked) if first_asked is not None else []
+    wide.extend(short_id_findings(table, index.lost, kinds.is_done, number_typed))
+    found = _in_order(found + wide)
+    remember_index(table, found, index, wide)
+    return found
+
+
+def recheck_rows(
+    table: Table,
+    findings: Iterable[Finding],
+    rows: Iterable[int],
+    *,
+    min_password_length: int = MIN_PASSWORD_LENGTH,
+    provider_types: dict[str, str] | None = None,
+) -> list[Finding]:
+    """What :func:`check_table` finds now that the cells of ``rows`` changed, given what it
+    found before (``findings``, with the same table columns and the same settings).
+
+    Only the changed rows are checked again, with the rows whose login name is theirs (or
+    was: those carry a finding naming them) and the findings that compare a row with its
+    whole column (short ids, a column stored as numbers, a second heading). A finding
+    that did not change is the same object as before, so the grid repaints only rows
+    whose findings changed. When many rows changed, the whole table is checked.
+
+    The columns those findings compare are read once, then kept up to date
+    (:func:`core.column_rules.current_index`): handed findings that it or
+    :func:`check_table` returned last (the same objects), for the same table, it reads
+    only ``rows`` of them again, and only the findings of the rows it checks again.
+    """
+    count = len(table.rows)
+    changed = sorted({row for row in rows if 0 <= row < count})
+    if not changed:
+        return list(findings)
+    findings = list(findings)
+    if len(changed) > count * _RECHECK_SHARE:
+        return check_table(
+            table, min_password_length=min_password_length, provider_types=provider_types
+        )
+    index, previous, wide = current_index(table, findings, changed)
+    names: set[str | None] = {index.keys[row] for row in changed}
+    if previous is None:  # the names they had, unknown: those of every row said to share one
+        names.update(index.keys[f.row] for f in findings if finding_kind(f) is _DUPLICATE)
+    else:
+        names.update(previous)
+    sharing = index.rows_named(names)
+    checker = RowChecker(table, min_password_length, provider_types)
+    kinds = checker.kinds
+    split = _Split(set(changed), set(changed).union(sharing), index.lost_changed)
+    if wide is None:
+        split.read_all(findings)
+    else:
+        split.read_rows(findings, wide)
+    before = split.first_rows
+
+    found: list[Finding] = []
+    for row in changed:
+        if kinds.is_asked(row):
+            found.extend(checker.check(row))
+    found.extend(duplicate_findings(table, index.keys, sharing, kinds.is_done))
+    if heading_findings(table, 0):
+        first_asked = first_again(before.get(FindingKind.HEADING), changed, kinds.is_asked, count)
+        if first_asked is not None:
+            found.extend(heading_findings(table, first_asked))
+    number_typed = first_again(
+        before.get(FindingKind.NUMBER_TYPED),
+        changed,
+        lambda row: checker.is_number_typed(row) and kinds.is_asked(row),
+        count,
+    )
+    among = None if index.lost_changed else split.again  # the others' have not changed
+    found.extend(short_id_findings(table, index.lost, kinds.is_done, number_typed, among))
+    same = {finding: finding for finding in split.dropped}
+    found = [same.get(finding, finding) for finding in found]
+    wide = split.kept_wide + [f for f in found if finding_kind(f) not in _PER_ROW]
+    result = _merged(split.kept, found)
+    remember_index(table, result, index, wide)
+    return result
+
+
+class _Split:
+    """The findings before a re-check: those kept, and those found again."""
+
+    def __init__(self, again: set[int], shared: set[int], lost_changed: bool) -> None:
+        #: Rows whose own findings are found again; and whose findings about duplicates are.
+        self.again, self.shared = again, shared
+        self.lost_changed = lost_changed
+        self.kept: list[Finding] = []
+        self.dropped: list[Finding] = []
+        #: The kept findings about a whole column (short ids).
+        self.kept_wide: list[Finding] = []
+        #: Where the findings said once, on the first row they concern, were.
+        self.first_rows: dict[FindingKind, int] = {}
+
+    def _keeps(self, finding: Finding, kind: FindingKind) -> bool:
+        if kind is _ROW or (kind is _SHORT_ID and not self.lost_changed):
+            return finding.row not in self.again
+        if kind is _DUPLICATE:
+            return finding.row not in self.shared
+        if kind is FindingKind.HEADING or kind is FindingKind.NUMBER_TYPED:
+            self.first_rows.setdefault(kind, finding.row)
+        return False
+
+    def read_all(self, findings: list[Finding]) -> None:
+        """Sort out every finding (findings not remembered: read them all)."""
+        for finding in findings:
+            role = finding.role
+            if role is not None and role is not _SIS_USER_ID and role is not _NEW_LOGIN:
+                kind = _ROW  # the commonest kind, told apart without a call
+            else:
+                kind = finding_kind(finding)
+            keep = self._keeps(finding, kind)
+            (self.kept if keep else self.dropped).append(finding)
+            if keep and kind is _SHORT_ID:
+                self.kept_wide.append(finding)
+
+    def read_rows(self, findings: list[Finding], wide: list[Finding]) -> None:
+        """Sort out remembered findings (in order; ``wide`` are those about a whole
+        column): only those of the rows found again are read."""
+        gone: list[int] = []
+        for row in sorted(self.shared):
+            start = bisect_left(findings, row, key=_row_of)
+            for at in range(start, bisect_right(findings, row, lo=start, key=_row_of)):
+                kind = finding_kind(findings[at])
+                if kind in _PER_ROW and not self._keeps(findings[at], kind):
+                    gone.append(at)
+        for finding in wide:
+            if self._keeps(finding, finding_kind(finding)):
+                self.kept_wide.append(finding)
+                continue
+            at = bisect_left(findings, _place(finding), key=_place)
+            while findings[at] is not finding:
+                at += 1
+            gone.append(at)
+        gone.sort()
+        self.dropped = [findings[at] for at in gone]
+        ends = [*gone, len(findings)]
+        self.kept = findings[: ends[0]]
+        for at, end in zip(gone, ends[1:], strict=True):
+            self.kept.extend(findings[at + 1 : end])
+
+
+def _merged(kept: list[Finding], found: list[Finding]) -> list[Finding]:
+    """``kept`` (in order) and ``found`` in the order :func:`check_table` gives: by row
+    and column, and at one cell ``kept``'s first, then ``found``'s in their order."""
+    if len(found) > _MAX_INSERTS:
+        return _in_order(kept + found)
+    for finding in _in_order(found):
+        kept.insert(bisect_right(kept, _place(finding), key=_place), finding)
+    return kept

@@ -14,25 +14,59 @@ from PySide6.QtWidgets import (
 
 from core.model import Finding
 from gui import theme_colors
+from gui.findings_map import list_changes
 from gui.table_model import LoginsTableModel
 
 FINDING_ROLE = Qt.ItemDataRole.UserRole + 20
+#: More separate changes than this and the list is made again instead.
+MAX_CHANGES = 50
+#: Longer lists show one line per problem (all of it in the line's tooltip): a wrapped
+#: line takes about 40 µs to lay out, for every line each time the list changes.
+WRAPPED_LINES = 500
 
 
 class ProblemsListModel(QAbstractListModel):
-    """One line per finding: "Row 5, Password: too short" (built lazily by data())."""
+    """One line per finding: "Row 5, Password: too short" (built lazily by data()).
+
+    New findings change only the lines that differ, so the list keeps its place (and
+    the line staff chose) while they fix one problem after another."""
 
     def __init__(self, table_model: LoginsTableModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._table_model = table_model
         self._findings: list[Finding] = []
+        #: Each line's words, made when first shown.
+        self._texts: list[str | None] = []
         table_model.findings_changed.connect(self.refresh)
-        table_model.modelReset.connect(self.refresh)
+        table_model.modelReset.connect(self.reset)
 
-    def refresh(self) -> None:
+    def reset(self) -> None:
+        """Make the list again (another table: the column names may differ)."""
         self.beginResetModel()
         self._findings = list(self._table_model.findings.findings)
+        self._texts = [None] * len(self._findings)
         self.endResetModel()
+
+    def refresh(self) -> None:
+        new = self._table_model.findings.findings
+        if not self._findings or not new:
+            self.reset()
+            return
+        spans = list_changes(self._findings, new)
+        if len(spans) > MAX_CHANGES:
+            self.reset()
+            return
+        for start, removed, start_new, inserted in reversed(spans):
+            if removed:
+                self.beginRemoveRows(QModelIndex(), start, start + removed - 1)
+                del self._findings[start : start + removed]
+                del self._texts[start : start + removed]
+                self.endRemoveRows()
+            if inserted:
+                self.beginInsertRows(QModelIndex(), start, start + inserted - 1)
+                self._findings[start:start] = new[start_new : start_new + inserted]
+                self._texts[start:start] = [None] * inserted
+                self.endInsertRows()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._findings)
@@ -51,13 +85,16 @@ class ProblemsListModel(QAbstractListModel):
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        finding = self._findings[index.row()]
+        line = index.row()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.describe(finding)
+            text = self._texts[line]
+            if text is None:
+                text = self._texts[line] = self.describe(self._findings[line])
+            return text
         if role == Qt.ItemDataRole.DecorationRole:
-            return _severity_dot(finding.severity)
+            return _severity_dot(self._findings[line].severity)
         if role == FINDING_ROLE:
-            return finding
+            return self._findings[line]
         return None
 
 
@@ -119,6 +156,19 @@ class ProblemsDock(QDockWidget):
         table_model.findings_changed.connect(self._update_summary)
         self._table_model = table_model
         self._update_summary()
+        for signal in (
+            self.list_model.modelReset,
+            self.list_model.rowsInserted,
+            self.list_model.rowsRemoved,
+        ):
+            signal.connect(self._fit_lines)
+
+    def _fit_lines(self) -> None:
+        """Wrapped lines for a short list; one line each, all alike, for a long one."""
+        long = self.list_model.rowCount() > WRAPPED_LINES
+        if self.view.uniformItemSizes() != long:
+            self.view.setWordWrap(not long)
+            self.view.setUniformItemSizes(long)
 
     def _update_summary(self) -> None:
         fmap = self._table_model.findings

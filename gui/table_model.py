@@ -8,7 +8,7 @@ told in coalesced ``dataChanged`` spans, at most a few times a second.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -34,6 +34,7 @@ from core.model import (
 from core.plan import apply_results as write_results
 from gui import theme_colors
 from gui.commands import EditCellsCommand
+from gui.findings_map import FindingsMap
 
 ROW_INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
 """The table row index (int) behind a model index."""
@@ -51,8 +52,19 @@ PASSWORD_MASK = "\u2022" * 8
 SHORT_PASSWORD_MARK = "  \u26a0 too short"
 #: Longest a run's row updates wait before the views hear about them.
 RESULT_FLUSH_MS = 100
+#: The most cells one dataChanged names. Qt's views work out which part of them a
+#: change touches only up to about 200 cells, and repaint everything they show beyond.
+CELLS_PER_CHANGE = 150
 
-_SEVERITY_RANK = {Severity.WARNING: 1, Severity.ERROR: 2}
+#: What a change of findings changes in a cell.
+_FINDING_ROLES = [
+    Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.ToolTipRole,
+    SEVERITY_ROLE,
+    ROW_SEVERITY_ROLE,
+]
+#: More separate spans of changed rows than this are told as one span.
+_MAX_SPANS = 64
 
 
 def header_role(model: QAbstractItemModel, column: int) -> Role | None:
@@ -67,56 +79,17 @@ def short_password_words(min_length: int) -> str:
     return f"Password is shorter than {min_length} characters"
 
 
-def _worse(a: Severity | None, b: Severity) -> Severity:
-    if a is None or _SEVERITY_RANK[b] > _SEVERITY_RANK[a]:
-        return b
-    return a
-
-
-class FindingsMap:
-    """Findings indexed for constant-time lookup by cell and by row."""
-
-    def __init__(self, findings: Iterable[Finding] = ()) -> None:
-        self.findings: list[Finding] = list(findings)
-        self._cell_severity: dict[tuple[int, int], Severity] = {}
-        self._cell_messages: dict[tuple[int, int], list[str]] = {}
-        self._row_messages: dict[int, list[str]] = {}
-        self._row_severity: dict[int, Severity] = {}
-        self.errors = 0
-        self.warnings = 0
-        for finding in self.findings:
-            severity = Severity(finding.severity)
-            if severity is Severity.ERROR:
-                self.errors += 1
-            else:
-                self.warnings += 1
-            self._row_severity[finding.row] = _worse(self._row_severity.get(finding.row), severity)
-            if finding.column is None:
-                self._row_messages.setdefault(finding.row, []).append(finding.message)
-                continue
-            key = (finding.row, finding.column)
-            self._cell_severity[key] = _worse(self._cell_severity.get(key), severity)
-            self._cell_messages.setdefault(key, []).append(finding.message)
-        self._cell_tooltips = {key: "\n".join(msgs) for key, msgs in self._cell_messages.items()}
-        self._row_tooltips = {row: "\n".join(msgs) for row, msgs in self._row_messages.items()}
-
-    def __len__(self) -> int:
-        return len(self.findings)
-
-    def severity(self, row: int, column: int) -> Severity | None:
-        return self._cell_severity.get((row, column))
-
-    def row_severity(self, row: int) -> Severity | None:
-        return self._row_severity.get(row)
-
-    def cell_tooltip(self, row: int, column: int) -> str | None:
-        return self._cell_tooltips.get((row, column))
-
-    def row_tooltip(self, row: int) -> str | None:
-        return self._row_tooltips.get(row)
-
-    def rows_with_problems(self) -> set[int]:
-        return set(self._row_severity)
+def _spans(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted rows as (first, last) runs of neighbours; one run when there are many."""
+    spans: list[tuple[int, int]] = []
+    for row in rows:
+        if spans and spans[-1][1] == row - 1:
+            spans[-1] = (spans[-1][0], row)
+        else:
+            spans.append((row, row))
+    if len(spans) > _MAX_SPANS:
+        return [(spans[0][0], spans[-1][1])]
+    return spans
 
 
 class LoginsTableModel(QAbstractTableModel):
@@ -140,7 +113,11 @@ class LoginsTableModel(QAbstractTableModel):
         self._read_only = False
         self._column_roles: dict[int, Role] = {}
         self.undo_stack: QUndoStack | None = None
-        self._pending_span: tuple[int, int] | None = None
+        self._edited_rows: set[int] = set()
+        #: The table was set and no findings given since: every row needs checking.
+        self._recheck_all = True
+        #: Rows whose results the views have not been told about yet.
+        self._pending_rows: set[int] = set()
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(RESULT_FLUSH_MS)
@@ -157,7 +134,9 @@ class LoginsTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._table = table
         self._findings = FindingsMap()
-        self._pending_span = None
+        self._edited_rows.clear()
+        self._recheck_all = True
+        self._pending_rows = set()
         self._refresh_column_roles()
         self.endResetModel()
         self.findings_changed.emit()
@@ -177,17 +156,37 @@ class LoginsTableModel(QAbstractTableModel):
     def findings(self) -> FindingsMap:
         return self._findings
 
+    @property
+    def findings_list(self) -> list[Finding]:
+        """The findings last given to :meth:`set_findings` (read it, do not change it):
+        what :func:`core.rules.recheck_rows` starts from."""
+        return self._findings.findings
+
     def set_findings(self, findings: Iterable[Finding]) -> None:
-        self._findings = FindingsMap(findings)
+        """Show these findings; only the rows whose findings changed are repainted."""
+        self._findings = FindingsMap(findings, self._findings)
+        self._recheck_all = False
         rows, cols = self.rowCount(), self.columnCount()
         if rows and cols:
-            self.dataChanged.emit(
-                self.index(0, 0),
-                self.index(rows - 1, cols - 1),
-                [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole, SEVERITY_ROLE],
-            )
-            self.headerDataChanged.emit(Qt.Orientation.Vertical, 0, rows - 1)
+            for first, last in _spans(sorted(r for r in self._findings.changed_rows if r < rows)):
+                self.dataChanged.emit(
+                    self.index(first, 0), self.index(last, cols - 1), _FINDING_ROLES
+                )
+                self.headerDataChanged.emit(Qt.Orientation.Vertical, first, last)
         self.findings_changed.emit()
+
+    def take_edited_rows(self) -> set[int]:
+        """The rows staff's edits changed (a cell, a paste, fill down, undo, redo) since
+        the last call, forgotten now: the rows :func:`core.rules.recheck_rows` re-checks.
+
+        Every row when the table was set (:meth:`set_table`: other columns, perhaps)
+        and no findings were given since. A run's results are not edits: a full check
+        follows a run."""
+        if self._recheck_all:
+            self._edited_rows.clear()
+            return set(range(self.rowCount()))
+        rows, self._edited_rows = self._edited_rows, set()
+        return rows
 
     # ----- display options -------------------------------------------------------------
     @property
@@ -386,6 +385,7 @@ class LoginsTableModel(QAbstractTableModel):
         if not changes:
             return
         rows = [c.row for c in changes]
+        self._edited_rows.update(rows)
         cols = [c.column for c in changes]
         self.dataChanged.emit(self.index(min(rows), min(cols)), self.index(max(rows), max(cols)))
         self.cells_edited.emit(list(changes))
@@ -408,36 +408,37 @@ class LoginsTableModel(QAbstractTableModel):
         self.columns_added.emit()
 
     def apply_results(self, results: Sequence[RowResult]) -> None:
-        """Write run results into the table now; tell the views soon, in one span."""
+        """Write run results into the table now; tell the views soon, row runs at once."""
         if self._table is None or not results:
             return
         self.ensure_output_columns()
         write_results(self._table, list(results))
-        rows = [r.row for r in results]
-        low, high = min(rows), max(rows)
-        if self._pending_span is not None:
-            low, high = min(low, self._pending_span[0]), max(high, self._pending_span[1])
-        self._pending_span = (low, high)
+        self._pending_rows.update(r.row for r in results)
         if not self._flush_timer.isActive():
             self._flush_timer.start()
         self.results_applied.emit(list(results))
 
     def flush_results(self) -> None:
-        """Tell the views about every result applied since the last flush."""
+        """Tell the views about every result applied since the last flush.
+
+        One change per run of neighbouring rows, and none of more than
+        :data:`CELLS_PER_CHANGE` cells: a view repaints all it shows for a bigger change,
+        visible or not, and repainting the grid is most of what the window does in a run.
+        """
         self._flush_timer.stop()
-        span, self._pending_span = self._pending_span, None
-        if span is None or self._table is None:
+        rows, self._pending_rows = sorted(self._pending_rows), set()
+        if not rows or self._table is None:
             return
-        high = min(span[1], len(self._table.rows) - 1)
-        if high < span[0]:
-            return
-        self.dataChanged.emit(
-            self.index(span[0], 0), self.index(high, len(self._table.headers) - 1)
-        )
+        last_row, last_column = len(self._table.rows) - 1, len(self._table.headers) - 1
+        step = max(1, CELLS_PER_CHANGE // (last_column + 1))
+        for first, last in _runs(row for row in rows if row <= last_row):
+            for top in range(first, last + 1, step):
+                bottom = min(last, top + step - 1)
+                self.dataChanged.emit(self.index(top, 0), self.index(bottom, last_column))
 
     @property
     def has_pending_results(self) -> bool:
-        return self._pending_span is not None
+        return bool(self._pending_rows)
 
     # ----- summaries -------------------------------------------------------------------
     def statuses_present(self) -> list[str]:
@@ -446,9 +447,20 @@ class LoginsTableModel(QAbstractTableModel):
         col = table.columns.get(Role.STATUS) if table else None
         if table is None or col is None:
             return []
-        seen: dict[str, None] = {}
-        for row in table.rows:
-            text = row.cells[col].strip()
-            if text:
-                seen.setdefault(text, None)
+        seen = dict.fromkeys(map(str.strip, [row.cells[col] for row in table.rows]))
+        seen.pop("", None)
         return list(seen)
+
+
+def _runs(rows: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """Sorted rows as (first, last) runs of neighbours: 1, 2, 3, 7 -> (1, 3), (7, 7)."""
+    first = last = None
+    for row in rows:
+        if last is not None and row == last + 1:
+            last = row
+            continue
+        if first is not None and last is not None:
+            yield first, last
+        first = last = row
+    if first is not None and last is not None:
+        yield first, last

@@ -8,7 +8,7 @@ from PySide6.QtGui import QUndoStack
 
 from core.demo import DEMO_ROWS, TEMPLATE_HEADERS
 from core.model import Finding, Role, Row, RowResult, Severity, Status, Table
-from core.rules import check_table
+from core.rules import check_table, recheck_rows
 from gui import theme_colors
 from gui.commands import (
     EditCellsCommand,
@@ -237,19 +237,40 @@ def test_a_checked_already_exists_is_not_done_in_the_filters(model):
     assert MIA + 1 in proxy_rows(proxy)  # a row the check found would fail is a problem
 
 
-def test_results_are_coalesced_into_one_data_changed_span(model):
+def test_results_are_told_to_the_views_together_in_runs_of_rows(model):
     model.ensure_output_columns()
     spans = []
     model.dataChanged.connect(lambda a, b, roles=(): spans.append((a.row(), b.row())))
     model.apply_results([RowResult(4, Status.CREATED)])
     model.apply_results([RowResult(9, Status.FAILED, "x")])
-    model.apply_results([RowResult(6, Status.UPDATED)])
+    model.apply_results([RowResult(5, Status.UPDATED)])
     assert spans == []  # not yet: the views hear about them together
     assert model.has_pending_results
     assert model.table.status(9) == "Failed"  # but the table has them at once
     model.flush_results()
-    assert spans == [(4, 9)]
+    # Rows 6 to 8 did not change: a span over them would repaint rows for nothing.
+    assert spans == [(4, 5), (9, 9)]
     assert not model.has_pending_results
+
+
+def test_no_change_told_to_the_views_names_more_cells_than_they_can_place(model):
+    """A view repaints everything it shows for a change of more than about 200 cells,
+    even one far below what is on screen: a long run's results come in smaller pieces."""
+    from gui.table_model import CELLS_PER_CHANGE
+
+    model.ensure_output_columns()
+    rows = len(model.table.rows)
+    changes = []
+    model.dataChanged.connect(lambda a, b, roles=(): changes.append((a, b)))
+    model.apply_results([RowResult(row, Status.CREATED) for row in range(rows)])
+    model.flush_results()
+    assert rows * model.columnCount() > CELLS_PER_CHANGE and len(changes) > 1
+    covered = []
+    for top, bottom in changes:
+        cells = (bottom.row() - top.row() + 1) * (bottom.column() - top.column() + 1)
+        assert cells <= CELLS_PER_CHANGE
+        covered.extend(range(top.row(), bottom.row() + 1))
+    assert covered == list(range(rows))
 
 
 def test_output_columns_appended_with_column_inserts(model):
@@ -438,3 +459,49 @@ def test_ten_thousand_rows_load_check_and_filter(qapp):
     assert proxy.rowCount() == 5_000
     last = model.index(9_999, model.columnCount() - 1)
     assert last.isValid() and model.data(QModelIndex()) is None
+
+
+def test_rows_edited_since_the_last_check_are_taken_once(model):
+    stack = QUndoStack()
+    model.undo_stack = stack
+    assert model.take_edited_rows() == set(range(model.rowCount()))  # a new table: all rows
+    model.set_findings(check_table(model.table))
+    assert model.take_edited_rows() == set()
+    login, action = col(model, Role.NEW_LOGIN), col(model, Role.ACTION)
+    model.setData(model.index(7, login), "oliver.s")
+    stack.push(
+        EditCellsCommand(model, paste_changes([["a", "b"], ["c", "d"]], [2, 3], login, 99), "Paste")
+    )
+    cells = [r.cells for r in model.table.rows]
+    stack.push(EditCellsCommand(model, fill_down_changes(cells, [4, 5, 6], [action]), "Fill"))
+    assert model.take_edited_rows() == {2, 3, 5, 6, 7}
+    assert model.take_edited_rows() == set()
+    stack.undo()
+    stack.undo()
+    assert model.take_edited_rows() == {2, 3, 5, 6}
+    stack.redo()
+    assert model.take_edited_rows() == {2, 3}
+    model.apply_results([RowResult(MIA, Status.CREATED, "Done")])  # a run, not an edit
+    assert model.take_edited_rows() == set()
+    model.set_table(model.table)  # the columns may have moved: every row again
+    assert model.take_edited_rows() == set(range(model.rowCount()))
+
+
+def test_new_findings_repaint_only_the_rows_whose_findings_changed(model):
+    findings = check_table(model.table)
+    model.set_findings(findings)
+    assert model.findings_list == findings
+    painted: list[tuple[int, int]] = []
+    headers: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda top, bottom, _roles: painted.append((top.row(), bottom.row())))
+    model.headerDataChanged.connect(lambda _orientation, first, last: headers.append((first, last)))
+    pw = col(model, Role.PASSWORD)
+    model.edit_cells([(MIA, pw, "x"), (MIA + 2, pw, "y")])  # two short passwords
+    painted.clear()
+    model.set_findings(recheck_rows(model.table, model.findings_list, model.take_edited_rows()))
+    assert painted == headers == [(MIA, MIA), (MIA + 2, MIA + 2)]
+    assert model.findings.severity(MIA, pw) is Severity.ERROR
+    assert model.findings_list == check_table(model.table)
+    painted.clear()
+    model.set_findings(list(model.findings_list))  # the same findings: nothing to repaint
+    assert painted == []
