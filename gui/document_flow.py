@@ -6,6 +6,10 @@ the offer to restore results the journal holds that never reached the file. Savi
 in place or elsewhere; a workbook locked by Excel gets Retry / Save As / Cancel, and
 nothing is lost whichever is chosen (the results stay in the grid and the journal).
 
+Reading and writing the file run off the GUI thread (``window.background``,
+:class:`gui.background.WindowWork`); the questions come in between, on the GUI thread.
+Opening can be cancelled (the status bar's Cancel) and then leaves the window as it was.
+
 Every question goes through the window's ``prompts`` (:mod:`gui.prompts`).
 """
 
@@ -15,12 +19,14 @@ import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from core import mappings
-from core.model import INPUT_ROLES, Role
+from core.canvas.errors import Cancelled
+from core.model import INPUT_ROLES, CancelToken, ProgressCallback, Role
 from core.words import plural
 from core.workbook import (
     HeaderNotFoundError,
@@ -41,8 +47,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 __all__ = [
     "confirm_discard",
+    "drag_entered",
+    "dropped",
     "dropped_workbook",
     "is_workbook_path",
     "open_document",
@@ -65,9 +75,30 @@ def dropped_workbook(event: QDropEvent | QDragEnterEvent) -> str | None:
     return None
 
 
+def drag_entered(window: WindowParts, event: QDragEnterEvent) -> None:
+    """A workbook dragged onto the window may be dropped, unless the window is busy."""
+    if not window.is_running and not window.background.is_busy and dropped_workbook(event):
+        event.acceptProposedAction()
+    else:
+        event.ignore()
+
+
+def dropped(window: WindowParts, event: QDropEvent) -> None:
+    """A workbook dropped onto the window opens (once the drop itself is over)."""
+    path = dropped_workbook(event)
+    if path is None or window.is_running or window.background.is_busy:
+        event.ignore()
+        return
+    event.acceptProposedAction()
+    QTimer.singleShot(0, window, lambda: window.open_file(path))  # type: ignore[call-overload]
+
+
 # ----- opening -------------------------------------------------------------------------
 def open_document(window: WindowParts, path: str | Path, sheet: str | None = None) -> bool:
     prompts = window.prompts
+    if window.background.is_busy:  # another workbook is being opened or saved: it finishes first
+        window.statusBar().showMessage("Wait for the workbook being opened or saved.", 5_000)
+        return False
     if window.is_running:
         prompts.show_error("Run in progress", "Wait for the run to finish (or stop it).")
         return False
@@ -88,6 +119,9 @@ def open_document(window: WindowParts, path: str | Path, sheet: str | None = Non
         return False
     try:
         workflow = _open_sheet(window, path, sheet)
+    except Cancelled:
+        window.statusBar().showMessage(f"Opening '{path.name}' was cancelled.", 8_000)
+        return False
     except WorkbookError as exc:
         prompts.show_error("Cannot open the workbook", exc.message)
         return False
@@ -117,7 +151,7 @@ def _open_sheet(window: WindowParts, path: Path, sheet: str | None) -> Workflow 
     offer: list[str] = []
     proposed = sheet
     if sheet is None:
-        choice = choose_student_sheet(path)
+        choice = _read(window, path, lambda: choose_student_sheet(path))
         proposed = sheet = choice.sheet
         offer = list(choice.offer or choice.sheets)
         if choice.offer:
@@ -127,7 +161,7 @@ def _open_sheet(window: WindowParts, path: Path, sheet: str | None) -> Workflow 
 
     @functools.cache
     def sheets() -> list[str]:
-        return offer or sheet_names(path)
+        return offer or _read(window, path, lambda: sheet_names(path))
 
     while True:
         opened = read_document(window, path, sheet, lambda: len(sheets()) > 1)
@@ -150,9 +184,8 @@ def read_document(
     choice (asked only when the chooser is shown); its answer :data:`ANOTHER_SHEET` comes
     back as it is.
     """
-    journal = window.journal
     try:
-        workflow = Workflow.open(path, sheet, journal=journal)
+        workflow = _open(window, path, sheet)
     except HeaderNotFoundError as exc:
         return _open_with_mapping(window, path, sheet, exc, several_sheets)
     doc = workflow.doc
@@ -162,16 +195,14 @@ def read_document(
     file_headers = doc.table.headers[: doc.table.appended_from]
     remembered = mappings.recall(file_headers)
     if remembered:
-        return Workflow.open(
-            path, sheet, journal=journal, header_row=doc.table.header_row, mapping=remembered
-        )
+        return _open(window, path, sheet, header_row=doc.table.header_row, mapping=remembered)
     message = (
         "Canvas Logins is not sure about some columns. "
         + "; ".join(_doubt_words(doc, role, cols) for role, cols in unclear.items())
         + ". Check the choices below."
     )
     preset = {role: col for role, col in doc.table.columns.items() if role in INPUT_ROLES}
-    preview = preview_rows(path, sheet)
+    preview = _read(window, path, lambda: preview_rows(path, sheet))
     choice = window.prompts.choose_mapping(
         preview, doc.table.header_row, preset, message, several_sheets()
     )
@@ -200,15 +231,13 @@ def _open_with_mapping(
     exc: HeaderNotFoundError,
     several_sheets: Callable[[], bool],
 ) -> Workflow | MappingAnswer | None:
-    preview = preview_rows(path, sheet)
+    preview = _read(window, path, lambda: preview_rows(path, sheet))
     header_row = exc.row or 1
     headers = preview[header_row - 1] if 0 < header_row <= len(preview) else []
     if exc.row and headers:
         remembered = mappings.recall(headers)
         if remembered:
-            return Workflow.open(
-                path, sheet, journal=window.journal, header_row=header_row, mapping=remembered
-            )
+            return _open(window, path, sheet, header_row=header_row, mapping=remembered)
     if not any(any(cell.strip() for cell in row) for row in preview):
         raise exc
     choice = window.prompts.choose_mapping(preview, header_row, None, exc.message, several_sheets())
@@ -226,9 +255,23 @@ def _apply_choice(
     if choice.remember:
         mappings.remember(choice.headers, choice.mapping)
     full = {role: choice.mapping.get(role, -1) for role in INPUT_ROLES}
-    return Workflow.open(
-        path, sheet, journal=window.journal, header_row=choice.header_row, mapping=full
-    )
+    return _open(window, path, sheet, header_row=choice.header_row, mapping=full)
+
+
+def _open(window: WindowParts, path: Path, sheet: str | None, **how: Any) -> Workflow:
+    """Read the sheet off the GUI thread (``how``: the header row and the mapping);
+    staff may cancel it (:class:`Cancelled`)."""
+    journal = window.journal
+
+    def read(progress: ProgressCallback, cancel: CancelToken) -> Workflow:
+        return Workflow.open(path, sheet, journal=journal, progress=progress, cancel=cancel, **how)
+
+    return window.background.run(f"Opening '{path.name}'…", read, cancellable=True)
+
+
+def _read(window: WindowParts, path: Path, read: Callable[[], T]) -> T:
+    """A look into the file (its sheets, its first rows) off the GUI thread."""
+    return window.background.run(f"Reading '{path.name}'…", lambda _p, _c: read())
 
 
 def offer_restore(window: WindowParts) -> None:
@@ -237,7 +280,9 @@ def offer_restore(window: WindowParts) -> None:
     if workflow is None:
         return
     try:
-        results = workflow.unsaved_results()
+        results = window.background.run(
+            "Looking for results not yet saved…", lambda _p, _c: workflow.unsaved_results()
+        )
     except Exception:  # a damaged journal must not stop the workbook from opening
         log.exception("journal could not be read")
         return
@@ -245,6 +290,7 @@ def offer_restore(window: WindowParts) -> None:
         return
     window.table_model.apply_results(results)
     window.table_model.flush_results()
+    window.check_offline()  # done rows are checked differently
     window.mark_results_unsaved()
     window.statusBar().showMessage(
         f"Restored {plural(len(results), 'result')} from the journal. "
@@ -279,7 +325,7 @@ def save_document(window: WindowParts, path: str | Path | None = None) -> bool:
     target = Path(path) if path is not None else None
     while True:
         try:
-            saved = workflow.save(target)  # also marks the journal's results saved
+            saved = _write(window, workflow, target)
             break
         except WorkbookLockedError as exc:
             choice = prompts.ask_locked(exc.message)
@@ -311,6 +357,15 @@ def save_document(window: WindowParts, path: str | Path | None = None) -> bool:
     settings.add_recent_file(str(saved))
     window.refresh_recent_files()
     return True
+
+
+def _write(window: WindowParts, workflow: Workflow, target: Path | None) -> Path:
+    """Save off the GUI thread; marks the journal's results saved. Raises as
+    :meth:`Workflow.save` does, here on the GUI thread."""
+    name = (target or workflow.doc.path).name
+    return window.background.run(
+        f"Saving into '{name}'…", lambda _progress, _cancel: workflow.save(target)
+    )
 
 
 def _suggest_copy(path: Path) -> Path:

@@ -405,18 +405,26 @@ def build_menus(bar: QMenuBar, a: Actions) -> None:
 
 
 def enable_for_state(
-    a: Actions, *, has_doc: bool, running: bool, can_undo: bool, can_redo: bool
+    a: Actions,
+    *,
+    has_doc: bool,
+    running: bool,
+    can_undo: bool,
+    can_redo: bool,
+    busy: bool = False,
 ) -> None:
-    """Enable what fits now: most steps need an open workbook, and none runs during a run."""
+    """Enable what fits now: most steps need an open workbook, and none runs during a run
+    or while the window waits for opening, saving or checking (``busy``)."""
+    waiting = running or busy
     needs_doc = (a.check, a.run, a.save, a.save_as, a.export_sis, a.undo_run, a.close)
     needs_doc += (a.paste, a.fill_down, a.generate, a.print_cards, a.find_students)
     for action in needs_doc:
-        action.setEnabled(has_doc and not running)
+        action.setEnabled(has_doc and not waiting)
     for action in (a.open, a.open_demo, a.new_from_classes, a.connect):
-        action.setEnabled(not running)
+        action.setEnabled(not waiting)
     a.stop.setEnabled(running)
-    a.undo.setEnabled(not running and can_undo)
-    a.redo.setEnabled(not running and can_redo)
+    a.undo.setEnabled(not waiting and can_undo)
+    a.redo.setEnabled(not waiting and can_redo)
 
 
 def build_toolbar(w: QMainWindow, a: Actions) -> QToolBar:

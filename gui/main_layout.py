@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QProgressBar,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -32,30 +33,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.model import OUTPUT_ROLES, Role, Status, Table
+from core.model import OUTPUT_ROLES, Progress, Role, Table
 from core.paths import resource_path
 from gui import theme_colors
+from gui.column_fit import MAX_MESSAGE_WIDTH, MIN_MESSAGE_WIDTH, fit_columns
 from gui.delegates import install_delegates
 from gui.filter_proxy import RowFilter, RowFilterProxy
 from gui.frozen_columns import FrozenColumnsView
 from gui.id_fix import IdFixBar
 from gui.run_dialogs import RunProgressPanel
-from gui.table_model import header_role
 
 if TYPE_CHECKING:
     from core.connection import Connection
     from gui.table_model import LoginsTableModel
 
-__all__ = ["ANY_STATUS", "MainWidgets", "build_main_widgets"]
+__all__ = [
+    "ANY_STATUS",
+    "MAX_MESSAGE_WIDTH",
+    "MIN_MESSAGE_WIDTH",
+    "MainWidgets",
+    "build_main_widgets",
+]
 
-MAX_COLUMN_WIDTH = 280
-MIN_COLUMN_WIDTH = 64
-#: Message gets room to be read next to the frozen names at the default window size,
-#: even before the results arrive (the whole message is the cell's tooltip).
-MIN_MESSAGE_WIDTH = 260
-MAX_MESSAGE_WIDTH = 520
-#: Room beside a column's text (Qt measures the text only).
-COLUMN_PADDING = 12
 ANY_STATUS = "Any status"
 #: Page of :attr:`MainWidgets.pages` shown with no workbook open, and with one.
 EMPTY_PAGE, GRID_PAGE = 0, 1
@@ -92,8 +91,28 @@ class MainWidgets:
     progress_panel: RunProgressPanel
     # the status bar
     connection_label: QLabel
+    #: What the window is waiting for (opening, saving, checking): shown, with Cancel
+    #: when it can be cancelled, only when the wait is long enough to notice.
+    busy_bar: QProgressBar
+    busy_cancel: QToolButton
 
     # ----- showing -----------------------------------------------------------------
+    def show_busy(self, cancellable: bool) -> None:
+        """The status bar's progress (moving until there are counts), Cancel if it can."""
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.show()
+        self.busy_cancel.setVisible(cancellable)
+        self.busy_cancel.setEnabled(cancellable)
+
+    def show_busy_progress(self, report: Progress) -> None:
+        if report.total > 0:
+            self.busy_bar.setRange(0, report.total)
+            self.busy_bar.setValue(min(report.done, report.total))
+
+    def hide_busy(self) -> None:
+        self.busy_bar.hide()
+        self.busy_cancel.hide()
+
     def show_connection(self, conn: Connection | None) -> None:
         """The banner (production in red) and the status bar's connection text."""
         if conn is None:
@@ -150,26 +169,8 @@ class MainWidgets:
             self.recent_layout.addWidget(link, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def fit_columns(self, columns: list[int] | None = None) -> None:
-        """Columns as wide as their text (sampled by Qt), within sensible bounds; Status
-        fits every status word and Message is wide enough to read."""
-        view = self.view
-        header = view.horizontalHeader()
-        model = view.model()
-        wanted = range(model.columnCount()) if columns is None else columns
-        for col in wanted:
-            view.resizeColumnToContents(col)
-            low, high = self._width_bounds(header_role(model, col))
-            width = header.sectionSize(col) + COLUMN_PADDING
-            header.resizeSection(col, max(low, min(high, width)))
-
-    def _width_bounds(self, role: Role | None) -> tuple[int, int]:
-        if role is Role.MESSAGE:
-            return MIN_MESSAGE_WIDTH, MAX_MESSAGE_WIDTH
-        if role is Role.STATUS:
-            metrics = self.view.fontMetrics()
-            words = max(metrics.horizontalAdvance(status.value) for status in Status)
-            return words + 2 * COLUMN_PADDING, MAX_COLUMN_WIDTH
-        return MIN_COLUMN_WIDTH, MAX_COLUMN_WIDTH
+        """Columns as wide as their text, within bounds (:func:`gui.column_fit.fit_columns`)."""
+        fit_columns(self.view, columns)
 
     def fit_output_columns(self, model: LoginsTableModel) -> None:
         """Fit Status, Message, ... after results arrived (they start out empty)."""
@@ -263,9 +264,32 @@ def build_main_widgets(window: QMainWindow, proxy: RowFilterProxy) -> MainWidget
     connection_label = QLabel(window)
     connection_label.setObjectName("ConnectionLabel")
     connection_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    busy_bar = QProgressBar(window)
+    busy_bar.setObjectName("BusyProgress")
+    busy_bar.setAccessibleName("Progress")
+    busy_bar.setMaximumWidth(160)
+    busy_bar.setMaximumHeight(16)
+    busy_bar.setTextVisible(False)
+    busy_bar.hide()
+    busy_cancel = QToolButton(window)
+    busy_cancel.setObjectName("BusyCancel")
+    busy_cancel.setText("Cancel")
+    busy_cancel.setAccessibleName("Cancel opening")
+    busy_cancel.setAutoRaise(True)
+    # no taller than the status bar's text, so the bar keeps its height when it shows
+    busy_cancel.setMaximumHeight(connection_label.sizeHint().height())
+    busy_cancel.hide()
+    window.statusBar().addPermanentWidget(busy_bar)
+    window.statusBar().addPermanentWidget(busy_cancel)
     window.statusBar().addPermanentWidget(connection_label)
     widgets = MainWidgets(
-        banner=banner, pages=pages, connection_label=connection_label, **empty, **grid
+        banner=banner,
+        pages=pages,
+        connection_label=connection_label,
+        busy_bar=busy_bar,
+        busy_cancel=busy_cancel,
+        **empty,
+        **grid,
     )
     # Status, Message, ... appended before a run are sized at once, not left at Qt's 100px.
     proxy.columnsInserted.connect(

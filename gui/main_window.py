@@ -24,12 +24,14 @@ from core.journal import Journal
 from core.model import Finding, Role
 from core.paths import resource_path
 from core.words import plural
-from gui import document_flow, main_actions, main_layout, roster_flow, settings
+from gui import document_flow, gc_guard, main_actions, main_layout, roster_flow, settings
+from gui.background import WindowWork
 from gui.filter_proxy import RowFilter, RowFilterProxy
 from gui.grid_edits import GridEdits
-from gui.kit_flow import KitFlow, min_password_length
+from gui.kit_flow import KitFlow
 from gui.main_layout import EMPTY_PAGE, GRID_PAGE
 from gui.match_flow import MatchFlow
+from gui.offline_check import OfflineCheck
 from gui.problems import ProblemsDock
 from gui.prompts import Prompts
 from gui.run_flow import RunFlow
@@ -85,11 +87,6 @@ class MainWindow(QMainWindow):
         self._model.mask_passwords = settings.MASK_PASSWORDS.get() is not False
         self._proxy = RowFilterProxy(self)
         self._proxy.setSourceModel(self._model)
-        self._recheck_timer = QTimer(self)
-        self._recheck_timer.setSingleShot(True)
-        self._recheck_timer.setInterval(0)
-        self._recheck_timer.timeout.connect(self.check_offline)
-        self._model.cells_edited.connect(self._schedule_recheck)
         self._counts_timer = QTimer(self)
         self._counts_timer.setSingleShot(True)
         self._counts_timer.setInterval(50)
@@ -105,6 +102,13 @@ class MainWindow(QMainWindow):
             signal.connect(self._schedule_counts)
 
         self.widgets = main_layout.build_main_widgets(self, self._proxy)
+        #: Opening, saving, checking and planning run off the GUI thread through this.
+        self.background = WindowWork(
+            self.statusBar(), self.widgets, self._model, self.run_state_changed, self
+        )
+        self.offline_check = OfflineCheck(
+            self._model, self.background, lambda: self._workflow, lambda: self._connection, self
+        )
         self.grid_edits = GridEdits(self.widgets.view, self._proxy, self._model, self.undo_stack)
         self.actions_ = main_actions.build_actions(self, slots=self)
         main_actions.build_menus(self.menuBar(), self.actions_)
@@ -146,9 +150,6 @@ class MainWindow(QMainWindow):
 
     def _clean_changed(self, _clean: bool) -> None:
         self._update_title()
-
-    def _schedule_recheck(self, *_changes: object) -> None:
-        self._recheck_timer.start()
 
     def _schedule_counts(self, *_args: object) -> None:
         self._counts_timer.start()
@@ -230,20 +231,23 @@ class MainWindow(QMainWindow):
         doc = workflow.doc
         self._results_unsaved = False
         self.undo_stack.clear()
-        self._proxy.clear()
+        if self._proxy.is_filtered:  # else it would filter the old rows once more
+            self._proxy.clear()
         self.widgets.search_box.clear()
         self._sync_filter_controls()
         self._model.set_table(doc.table)
         self._forget_last_run()
-        self.check_offline()
         self.widgets.pages.setCurrentIndex(GRID_PAGE)
-        self._fit_columns()
+        self.widgets.fit_columns()
         view = self.widgets.view
         if self._proxy.rowCount():
             view.setCurrentIndex(self._proxy.index(0, 0))
         view.setFocus()
         self._update_title()
         self.run_state_changed()
+        self.check_offline()  # in the background: the grid is shown meanwhile
+        self._show_problems_when_found()
+        gc_guard.freeze_loaded()
         rows = len(doc.table.rows)
         self.statusBar().showMessage(
             f"Opened '{doc.path.name}', sheet '{doc.sheet}': {plural(rows, 'row')}.",
@@ -286,12 +290,18 @@ class MainWindow(QMainWindow):
         self.undo_stack.clear()
         self._model.set_table(None)
         self._forget_last_run()
+        gc_guard.thaw()
         self.widgets.pages.setCurrentIndex(EMPTY_PAGE)
         self._update_title()
         self.run_state_changed()
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.background.is_busy:  # a save finishes first (then the window closes)
+            self.statusBar().showMessage("Closing when this is finished…")
+            self.background.when_idle(self.close)
+            event.ignore()
+            return
         if self.is_running:
             self.prompts.show_info(
                 "A run is in progress",
@@ -303,6 +313,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         settings.save_window(self)
+        gc_guard.thaw()
         event.accept()
 
     def refresh_recent_files(self) -> None:
@@ -327,21 +338,13 @@ class MainWindow(QMainWindow):
 
     # ----- drag and drop ---------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if not self.is_running and document_flow.dropped_workbook(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        document_flow.drag_entered(self, event)
 
     def dragMoveEvent(self, event: QEvent) -> None:
         event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = document_flow.dropped_workbook(event)
-        if path is None or self.is_running:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        QTimer.singleShot(0, self, lambda: self.open_file(path))
+        document_flow.dropped(self, event)
 
     # ----- connection ------------------------------------------------------------------
     def set_connection(self, connection: Connection | None) -> None:
@@ -372,18 +375,9 @@ class MainWindow(QMainWindow):
 
     # ----- checking and running --------------------------------------------------------
     def check_offline(self) -> list[Finding]:
-        """Check every row against the rules now; the grid shows what was found."""
-        self._recheck_timer.stop()
-        if self._workflow is None:
-            return []
-        min_length = min_password_length(self._connection)
-        provider_types = getattr(self._connection, "provider_types", None) or None
-        findings = self._workflow.check(
-            min_password_length=min_length, provider_types=provider_types
-        )
-        self._model.min_password_length = min_length
-        self._model.set_findings(findings)
-        return findings
+        """Check every row against the rules now (in the background); the grid shows
+        what was found."""
+        return self.offline_check.full()
 
     def check_with_canvas(self) -> bool:
         return self.run_flow.start(dry_run=True)
@@ -408,14 +402,19 @@ class MainWindow(QMainWindow):
         return self.undo_flow.start(confirm)
 
     def run_state_changed(self) -> None:
-        """Enable the actions that fit now (a workbook open? a run going?)."""
+        """Enable the actions that fit now (a workbook open? a run going? the window
+        waiting for opening or saving?)."""
+        busy = self.background.is_showing
         main_actions.enable_for_state(
             self.actions_,
             has_doc=self._workflow is not None,
             running=self.is_running,
+            busy=busy,
             can_undo=self.undo_stack.canUndo(),
             can_redo=self.undo_stack.canRedo(),
         )
+        for start in (self.widgets.open_button, self.widgets.demo_button, self.widgets.recent_box):
+            start.setEnabled(not busy)
 
     def _forget_last_run(self) -> None:
         """The progress panel and the id fix belong to the workbook they came from."""
@@ -500,8 +499,7 @@ class MainWindow(QMainWindow):
         self.actions_.show_problems.setChecked(visible)
         self.actions_.show_problems.blockSignals(False)
 
-    def _fit_columns(self) -> None:
-        self.widgets.fit_columns()
+    def _show_problems_when_found(self) -> None:
         if self.show_problems_when_found and self._model.findings.findings:
             self.problems_dock.show()
 

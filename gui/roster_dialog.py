@@ -478,9 +478,11 @@ class ClassPicker(QDialog):
             self.work_finished.emit(None)
             return
         done, self._work_done = self._work_done, None
+        self.work_finished.emit(value)
+        # Last: ``done`` may open the new workbook, whose reading lets the event loop
+        # run, and the accepted dialog may be gone when it returns.
         if done is not None:
             done(value)
-        self.work_finished.emit(value)
 
     def _work_failed(self, message: str) -> None:
         self._set_busy(False)

@@ -7,6 +7,10 @@ panel. Stop asks the run to start nothing new; every result that came back is ke
 rows never sent stay as they were. After a run the workbook is saved back and the
 summary is shown.
 
+Nothing slow happens on the GUI thread: the check and the plan before a run, and the
+save after it, run in the background too (``window.background``), and garbage
+collection keeps to the young generations while a run goes (:mod:`gui.gc_guard`).
+
 How to run (API or SIS import) comes back from the confirmation as a
 :class:`core.workflow.RunRequest`; the last one chosen is preselected next time.
 
@@ -45,6 +49,7 @@ from core.run_lock import APP, RunRefused
 from core.words import check_sentence, summary_sentence, undo_sentence
 from core.workbook import save_risks
 from core.workflow import RunOutcome, RunRequest
+from gui import gc_guard
 from gui.filter_proxy import RowFilter
 from gui.worker import BackgroundJob
 
@@ -105,6 +110,9 @@ class RunFlow(QObject):
         self._dry_run = False
         self._undoing = False
         self._stopping = False
+        #: The results progress already put into the grid, by identity (kept alive, so
+        #: an id is never another result's): the summary's are not applied twice.
+        self._applied: dict[int, RowResult] = {}
         #: How the last run went (API or SIS import); the confirmation preselects it.
         self.last_request = RunRequest()
 
@@ -143,8 +151,10 @@ class RunFlow(QObject):
             return False
         w.commit_pending_edit()
         w.table_model.flush_results()
-        w.check_offline()
-        plan = workflow.plan(w.table_model.findings.findings)
+        findings = w.check_offline()
+        plan = w.background.run(
+            "Working out what to send…", lambda _progress, _cancel: workflow.plan(findings)
+        )
         if not plan.operations and not plan.invalid:
             w.prompts.show_info(
                 "Nothing to send",
@@ -202,7 +212,10 @@ class RunFlow(QObject):
         (:func:`core.workbook.save_risks`), the results go into a copy, saved now, or
         nothing is sent."""
         w = self._window
-        losses = save_risks(workflow.doc)
+        doc = workflow.doc
+        losses = w.background.run(
+            f"Reading '{doc.path.name}'…", lambda _progress, _cancel: save_risks(doc)
+        )
         if not losses:
             return True
         path = w.prompts.ask_save_copy(workflow.doc.path, losses)
@@ -220,6 +233,7 @@ class RunFlow(QObject):
         self._dry_run = dry_run
         self._undoing = undo
         self._stopping = False
+        self._applied = {}
         w.table_model.ensure_output_columns()
         w.table_model.read_only = True
         self._panel.start(total, title, check=dry_run)
@@ -232,6 +246,7 @@ class RunFlow(QObject):
             except RunRefused as exc:  # another run took the lock since can_run
                 return exc
 
+        gc_guard.hold_full_collections()  # released when the run ends, either way
         self.job.start(refusable)
         w.run_state_changed()
 
@@ -251,6 +266,7 @@ class RunFlow(QObject):
         w = self._window
         if report.results:
             w.table_model.apply_results(report.results)
+            self._applied.update((id(result), result) for result in report.results)
             if self._changes_the_sheet(report.results):
                 w.mark_results_unsaved()
         self._panel.update_progress(report)
@@ -264,12 +280,15 @@ class RunFlow(QObject):
         if isinstance(outcome, RunRefused):
             self._failed(outcome.message, outcome.title)
             return
+        gc_guard.release_full_collections()
         summary = outcome.summary
         w = self._window
-        if summary.results:
-            w.table_model.apply_results(summary.results)
-            if self._changes_the_sheet(summary.results):
-                w.mark_results_unsaved()
+        applied, self._applied = self._applied, {}
+        fresh = [result for result in summary.results if applied.get(id(result)) is not result]
+        if fresh:
+            w.table_model.apply_results(fresh)
+        if summary.results and self._changes_the_sheet(summary.results):
+            w.mark_results_unsaved()
         w.table_model.flush_results()
         w.table_model.read_only = False
         self._panel.finish(summary)
@@ -323,6 +342,8 @@ class RunFlow(QObject):
         return DEMO_NOTE
 
     def _failed(self, message: str, title: str = "The run stopped") -> None:
+        gc_guard.release_full_collections()
+        self._applied = {}
         w = self._window
         w.table_model.flush_results()
         w.table_model.read_only = False

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from core.journal import Journal
     from core.model import Finding
     from core.workflow import Workflow
+    from gui.background import WindowWork
     from gui.filter_proxy import RowFilter
     from gui.prompts import Prompts
     from gui.table_model import LoginsTableModel
@@ -32,6 +33,8 @@ class WindowParts(Protocol):
     #: Every question to staff goes through this object (tests replace it).
     prompts: Prompts
     journal: Journal
+    #: Opening, saving, checking and planning run off the GUI thread through this.
+    background: WindowWork
 
     @property
     def workflow(self) -> Workflow | None:
@@ -65,6 +68,8 @@ class WindowParts(Protocol):
     def check_offline(self) -> list[Finding]: ...
 
     def load_document(self, workflow: Workflow) -> None: ...
+
+    def open_file(self, path: str | Path, sheet: str | None = None) -> bool: ...
 
     def save(self) -> bool: ...
 

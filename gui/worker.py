@@ -7,6 +7,11 @@ a thread-safe queue; a QTimer on the GUI thread drains the queue about ten times
 second and emits one merged ``progress`` signal (all new row results together), so a
 run of 10,000 rows cannot flood the window. ``finished`` or ``failed`` comes after the
 last ``progress``.
+
+:func:`wait_for` is the same work for a caller that needs the answer before it goes on
+(open, save, check): the GUI thread turns a local event loop until the job ends, so the
+window repaints and its timers tick meanwhile, and the job's value comes back (or its
+exception is raised) where it was asked for.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from core.canvas.errors import describe_error
 from core.model import CancelToken, Progress
@@ -30,6 +36,8 @@ JobFunction = Callable[[Callable[[Progress], None], CancelToken], Any]
 PROGRESS_INTERVAL_MS = 100
 #: A job still running after this long is worth showing progress for (milliseconds).
 SHOW_PROGRESS_AFTER_MS = 300
+#: How often a GUI thread waiting in :func:`wait_for` looks whether the job ended (ms).
+WAIT_POLL_MS = 10
 
 _pool: QThreadPool | None = None
 
@@ -73,6 +81,8 @@ class _JobRunnable(QRunnable):
         reports: queue.SimpleQueue,
         cancel: CancelToken,
         outcome: _Outcome,
+        *,
+        log_failure: bool = True,
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
@@ -80,18 +90,25 @@ class _JobRunnable(QRunnable):
         self._reports = reports
         self._cancel = cancel
         self._outcome = outcome
+        self._log_failure = log_failure
 
     def run(self) -> None:
-        run_job(self._fn, self._reports, self._cancel, self._outcome)
+        run_job(self._fn, self._reports, self._cancel, self._outcome, log_failure=self._log_failure)
 
 
 def run_job(
-    fn: JobFunction, reports: queue.SimpleQueue, cancel: CancelToken, outcome: _Outcome
+    fn: JobFunction,
+    reports: queue.SimpleQueue,
+    cancel: CancelToken,
+    outcome: _Outcome,
+    *,
+    log_failure: bool = True,
 ) -> None:
     try:
         outcome.value = fn(reports.put, cancel)
     except BaseException as exc:
-        log.exception("background job failed")
+        if log_failure:
+            log.exception("background job failed")
         outcome.error = exc
     finally:
         outcome.done.set()
@@ -189,3 +206,87 @@ class BackgroundJob(QObject):
             self.failed.emit(describe_error(outcome.error))
         else:
             self.finished.emit(outcome.value)
+
+
+def _drain_reports(reports: queue.SimpleQueue) -> list[Progress]:
+    drained: list[Progress] = []
+    while True:
+        try:
+            drained.append(reports.get_nowait())
+        except queue.Empty:
+            return drained
+
+
+def wait_for(
+    fn: JobFunction,
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: CancelToken | None = None,
+    on_slow: Callable[[], None] | None = None,
+    synchronous: bool | None = None,
+) -> Any:
+    """Run ``fn(progress, cancel)`` on a worker thread and return its value once it ends;
+    its exception is raised here, on the GUI thread, for the caller to handle.
+
+    Meanwhile the GUI thread turns a local event loop: the window repaints and its timers
+    tick. For the first :data:`SHOW_PROGRESS_AFTER_MS` the loop leaves mouse and keys
+    queued (Qt delivers them afterwards), so a short job looks instant and nothing can be
+    clicked into the middle of it; a job still running then calls ``on_slow`` (the window
+    disables what must wait and shows what is happening) and input is handled again.
+    ``progress`` hears the job's reports merged (:func:`merge_progress`), about ten times
+    a second. ``synchronous`` (default :attr:`BackgroundJob.SYNCHRONOUS`) runs ``fn`` here.
+    """
+    token = cancel if cancel is not None else CancelToken()
+    reports: queue.SimpleQueue = queue.SimpleQueue()
+    outcome = _Outcome()
+    if BackgroundJob.SYNCHRONOUS if synchronous is None else synchronous:
+        run_job(fn, reports, token, outcome, log_failure=False)
+    else:
+        job_pool().start(_JobRunnable(fn, reports, token, outcome, log_failure=False))
+        _turn_events_until(outcome, reports, progress, on_slow)
+    drained = _drain_reports(reports)
+    if drained and progress is not None:
+        progress(merge_progress(drained))
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.value
+
+
+def _turn_events_until(
+    outcome: _Outcome,
+    reports: queue.SimpleQueue,
+    progress: Callable[[Progress], None] | None,
+    on_slow: Callable[[], None] | None,
+) -> None:
+    """Turn a local event loop until ``outcome`` is done (see :func:`wait_for`)."""
+    loop = QEventLoop()
+    started = last_report = time.monotonic()
+    slow = False
+
+    def look() -> None:
+        nonlocal last_report, slow
+        now = time.monotonic()
+        if progress is not None and now - last_report >= PROGRESS_INTERVAL_MS / 1000:
+            last_report = now
+            drained = _drain_reports(reports)
+            if drained:
+                progress(merge_progress(drained))
+        if outcome.done.is_set():
+            loop.quit()
+        elif not slow and now - started >= SHOW_PROGRESS_AFTER_MS / 1000:
+            slow = True
+            loop.quit()  # on again below, taking input this time
+
+    poll = QTimer()
+    poll.setInterval(WAIT_POLL_MS)
+    poll.timeout.connect(look)
+    poll.start()
+    try:
+        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        if not outcome.done.is_set():
+            if on_slow is not None:
+                on_slow()
+            if not outcome.done.is_set():
+                loop.exec()
+    finally:
+        poll.stop()
