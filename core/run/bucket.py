@@ -71,7 +71,8 @@ class BucketPacer:
     ``clock`` is injectable for the unit tests of the arithmetic.
     """
 
-    _POLL_SECONDS = 0.05  # how often a blocked acquire looks at the cancel token
+    _POLL_SECONDS = 0.05  # how often a call waiting for the leak looks again
+    _CANCEL_POLL_SECONDS = 0.25  # how often a call waiting for a place looks at Stop
 
     def __init__(
         self,
@@ -151,15 +152,16 @@ class BucketPacer:
             elif answered:
                 self._last_answer = now
             self._learn(rate, throttled, now)
-            self._cond.notify_all()
+            self._wake_for_room(now)
 
     def seed(self, rate: RateInfo | None) -> None:
         """Start from an answer outside the run (the opening reads), none in flight."""
         if rate is None:
             return
         with self._cond:
-            self._learn(rate, False, self._clock())
-            self._cond.notify_all()
+            now = self._clock()
+            self._learn(rate, False, now)
+            self._wake_for_room(now)
 
     def slowed_down(self) -> bool:
         """Has Canvas refused a call, or its bucket's cost held one back, just now?"""
@@ -212,10 +214,20 @@ class BucketPacer:
             return 0
         return max(0, min(self.ceiling, math.ceil((room - self.up_front_cost) / per_call)))
 
+    def _wake_for_room(self, now: float) -> None:
+        """Wake as many waiting calls as may start now, not all of them: every thread
+        woken for nothing takes Python's lock from the window for a moment."""
+        free = self._fits(now) - self._in_flight
+        if free > 0:
+            self._cond.notify(free)
+
     def _wait_for_room(self, now: float) -> float:
-        """How long until the leak makes room for one more call (bounded, for cancel)."""
-        if self._in_flight >= self.ceiling:
-            return self._POLL_SECONDS
+        """How long until the leak makes room for one more call (bounded, for cancel).
+
+        When the pool is full, or the bucket holds no settled cost to leak away, only a
+        call ending makes room, and :meth:`release` wakes a waiter for it."""
+        if self._in_flight >= self.ceiling or self._room_at(now) >= self._full_room:
+            return self._CANCEL_POLL_SECONDS
         per_call = self.up_front_cost + max(0.0, self.cost - self.up_front_cost)
         needed = (self._in_flight + 1) * per_call + _SAFETY_MARGIN - self._room_at(now)
         return min(self._POLL_SECONDS, max(0.001, needed / self.leak_per_second))
