@@ -105,6 +105,9 @@ class RowFilterProxy(QSortFilterProxyModel):
 
     # ----- the filter ------------------------------------------------------------------
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
+        if self._mode is RowFilter.ALL and not self._search:
+            # Asked for every row when a workbook opens: 20,000 rows must not wait on it.
+            return True
         model = self.source()
         table = model.table
         if table is None:
