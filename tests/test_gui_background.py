@@ -98,6 +98,19 @@ def slow_down(monkeypatch, name: str, look=None, window=None) -> Slowed:
     return slowed
 
 
+def record_calls(monkeypatch, name: str) -> list[threading.Thread]:
+    """Wrap ``core.workflow.<name>``: the thread of each call, in order."""
+    original = getattr(core.workflow, name)
+    threads: list[threading.Thread] = []
+
+    def recorded(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(core.workflow, name, recorded)
+    return threads
+
+
 def window_state(window) -> dict[str, object]:
     model = window.table_model
     return {
@@ -181,14 +194,7 @@ def test_results_are_kept_and_saved_when_the_save_after_a_run_fails_and_is_retri
     window.open_file(demo)
     window.table_model.setData(window.table_model.index(4, 0), "Mia")  # any edit: saved too
     owner = lock_files(demo)[0]
-    writers: list[threading.Thread] = []
-    original = core.workflow.save_workbook
-
-    def save_workbook(*args, **kwargs):
-        writers.append(threading.current_thread())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(core.workflow, "save_workbook", save_workbook)
+    writers = record_calls(monkeypatch, "save_workbook")
     owner.write_text("excel")  # the teacher has it open: the first save is refused
 
     def close_excel_then_retry(message):
@@ -275,14 +281,7 @@ def test_cancel_stops_opening_and_keeps_the_open_workbook(window, demo, tmp_path
 
 # ----- checking and the grid ------------------------------------------------------------
 def test_the_check_runs_off_the_gui_thread(window, demo, monkeypatch):
-    threads: list[threading.Thread] = []
-    original = core.workflow.check_table
-
-    def check_table(*args, **kwargs):
-        threads.append(threading.current_thread())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(core.workflow, "check_table", check_table)
+    threads = record_calls(monkeypatch, "check_table")
     window.open_file(demo)
     findings = window.check_offline()
     assert len(threads) == 2 and threading.main_thread() not in threads
@@ -314,14 +313,8 @@ def test_an_edit_rechecks_only_its_rows_and_agrees_with_a_full_check(
 ):
     window.open_file(demo)
     table = window.doc.table
-    full_checks: list[int] = []
     original = core.workflow.check_table
-
-    def check_table(*args, **kwargs):
-        full_checks.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(core.workflow, "check_table", check_table)
+    full_checks = record_calls(monkeypatch, "check_table")
     login = window.table_model.column_for(Role.NEW_LOGIN)
     taken = next(r.cells[login] for r in table.rows if r.cells[login].strip())
     blank = next(i for i, r in enumerate(table.rows) if not r.cells[login].strip())
@@ -335,16 +328,9 @@ def test_an_edit_rechecks_only_its_rows_and_agrees_with_a_full_check(
 
 def test_a_new_connection_checks_every_row_again(window, demo, qtbot, monkeypatch):
     window.open_file(demo)
-    full_checks: list[int] = []
-    original = core.workflow.check_table
-
-    def check_table(*args, **kwargs):
-        full_checks.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(core.workflow, "check_table", check_table)
+    full_checks = record_calls(monkeypatch, "check_table")
     window.set_connection(start_sandbox_connection())
-    assert full_checks == [1]
+    assert len(full_checks) == 1
 
 
 def test_columns_fit_a_sample_of_a_big_table(window, tmp_path):
