@@ -89,11 +89,7 @@ def short_ids(table: Table, role: Role = Role.SIS_USER_ID) -> list[int]:
     width = padding_width(table, role)
     if width is None:
         return []
-    return [
-        row
-        for row in range(len(table.rows))
-        if (text := digit_id(table.value(row, role))) and len(text) < width
-    ]
+    return [row for row, text in enumerate(digit_ids(table, role)) if text and len(text) < width]
 
 
 def lost_zeros(table: Table, role: Role = Role.SIS_USER_ID) -> list[int]:
@@ -147,8 +143,7 @@ def width_example(table: Table, width: int, role: Role = Role.SIS_USER_ID) -> st
 
 
 def _digit_ids(table: Table, role: Role) -> list[str]:
-    ids = (digit_id(table.value(row, role)) for row in range(len(table.rows)))
-    return [text for text in ids if text]
+    return [text for text in digit_ids(table, role) if text]
 
 
 def fix_from_results(table: Table, results: Iterable[RowResult]) -> PaddingFix | None:

@@ -189,12 +189,7 @@ class BackgroundJob(QObject):
         if outcome is None:
             return
         ended = outcome.done.is_set()  # read before draining: no report can follow
-        reports: list[Progress] = []
-        while True:
-            try:
-                reports.append(self._reports.get_nowait())
-            except queue.Empty:
-                break
+        reports = _drain_reports(self._reports)
         if reports:
             self.progress.emit(merge_progress(reports))
         if not ended:

@@ -20,7 +20,7 @@ import pytest
 
 from core.canvas import CanvasClient
 from core.journal import Journal
-from core.model import Status, login_key
+from core.model import ProgressCallback, Status, login_key
 from core.run import RunOptions, RunSummary
 from core.sandbox import FaultConfig, ThrottleConfig
 from core.sandbox.faults import FaultPlan
@@ -71,12 +71,19 @@ def student_rows(count: int, prefix: str, first: int = 1) -> list[tuple[str, str
     ]
 
 
-def run_workbook(path: Path, client: CanvasClient, **options: object) -> RunSummary:
+def run_workbook(
+    path: Path,
+    client: CanvasClient,
+    progress: ProgressCallback | None = None,
+    **options: object,
+) -> RunSummary:
     """Open, check, plan, run, write back and save: one run, as the app does it."""
     with Journal() as journal:
         workflow = Workflow.open(path, journal=journal)
         plan = workflow.plan(workflow.check())
-        outcome = workflow.run(plan, client, RunOptions(**options), progress=lambda _p: None)
+        outcome = workflow.run(
+            plan, client, RunOptions(**options), progress=progress or (lambda _p: None)
+        )
         if outcome.stopped is not None:
             raise outcome.stopped
         workflow.apply(outcome.summary.results)

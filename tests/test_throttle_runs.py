@@ -7,33 +7,31 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from test_faults import assert_matches_sandbox, read_outcomes, student_rows, write_workbook
+from test_faults import (
+    assert_matches_sandbox,
+    read_outcomes,
+    run_workbook,
+    student_rows,
+    write_workbook,
+)
 
 from core.canvas import CanvasClient
-from core.journal import Journal
 from core.model import Progress, Status
-from core.run import RunOptions, RunSummary
+from core.run import RunSummary
 from core.run.engine import SLOW_DOWN_NOTE
 from core.sandbox import ThrottleConfig
-from core.workflow import Workflow
 
 #: A quick Canvas in miniature: the sandbox's bucket leaks this fast, and the run is told.
 FAST_LEAK = 400.0
 
 
 def run_with_progress(
-    path: Path, client: CanvasClient, options: RunOptions
+    path: Path, client: CanvasClient, **options: object
 ) -> tuple[RunSummary, list[Progress]]:
-    """Open, check, plan, run, write back and save, keeping every progress report."""
+    """:func:`test_faults.run_workbook`, keeping every progress report."""
     reports: list[Progress] = []
-    with Journal() as journal:
-        workflow = Workflow.open(path, journal=journal)
-        plan = workflow.plan(workflow.check())
-        outcome = workflow.run(plan, client, options, progress=reports.append)
-        assert outcome.stopped is None
-        workflow.apply(outcome.summary.results)
-        workflow.save()
-    return outcome.summary, reports
+    summary = run_workbook(path, client, reports.append, **options)
+    return summary, reports
 
 
 def test_expensive_calls_are_paced_by_the_bucket_and_every_row_is_done(
@@ -47,9 +45,8 @@ def test_expensive_calls_are_paced_by_the_bucket_and_every_row_is_done(
         throttle=ThrottleConfig(high_water=200, request_cost=20, leak_per_second=FAST_LEAK),
     )
     path = write_workbook(tmp_path / "expensive.xlsx", student_rows(40, "dear"))
-    options = RunOptions(bucket_leak_per_second=FAST_LEAK)
     with CanvasClient(sandbox.url, sandbox.token) as client:
-        summary, reports = run_with_progress(path, client, options)
+        summary, reports = run_with_progress(path, client, bucket_leak_per_second=FAST_LEAK)
 
     outcomes = read_outcomes(path)
     assert {r.status for r in outcomes} == {"Created"}
@@ -72,14 +69,15 @@ def test_a_bucket_that_refuses_everything_fails_rows_truthfully_after_the_patien
         throttle=ThrottleConfig(high_water=0, leak_per_second=FAST_LEAK),
     )
     path = write_workbook(tmp_path / "refused.xlsx", student_rows(6, "shut"))
-    options = RunOptions(
-        account_id=1,
-        check_permission=False,
-        throttle_patience=1.0,
-        bucket_leak_per_second=FAST_LEAK,
-    )
     with CanvasClient(sandbox.url, sandbox.token) as client:
-        summary, reports = run_with_progress(path, client, options)
+        summary, reports = run_with_progress(
+            path,
+            client,
+            account_id=1,
+            check_permission=False,
+            throttle_patience=1.0,
+            bucket_leak_per_second=FAST_LEAK,
+        )
 
     outcomes = read_outcomes(path)
     assert {r.status for r in outcomes} == {"Failed"}
@@ -106,7 +104,7 @@ def test_two_runs_sharing_a_token_both_finish_every_row(sandbox_factory, tmp_pat
     def run(name: str, path: Path) -> None:
         try:
             with CanvasClient(sandbox.url, sandbox.token) as client:
-                summaries[name], _ = run_with_progress(path, client, RunOptions())
+                summaries[name], _ = run_with_progress(path, client)
         except BaseException as exc:  # reported below, on the test's thread
             errors.append(exc)
 
