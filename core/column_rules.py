@@ -23,7 +23,7 @@ from itertools import repeat
 from openpyxl.utils import get_column_letter
 
 from core.id_padding import LostZeros, digit_id, digit_ids, find_lost_zeros
-from core.model import Action, Finding, Role, Severity, Table, login_key
+from core.model import LOGIN_NAMING_ACTIONS, Finding, Role, Severity, Table, login_key
 from core.workbook.headers import read_headers
 
 __all__ = [
@@ -212,7 +212,8 @@ def duplicate_findings(
     is_done: Callable[[int], bool],
 ) -> list[Finding]:
     """The same login name on two of ``rows`` (ascending; whole groups of equal
-    ``keys``) that are not Delete rows; a finding on each such row that is not done.
+    ``keys``) that are not Delete, Suspend or Reactivate rows (those name a login that
+    exists, they never make one); a finding on each such row that is not done.
 
     A row with a login name always asks for something, so every row here counts."""
     by_key: dict[str, list[int]] = defaultdict(list)
@@ -225,7 +226,7 @@ def duplicate_findings(
     for same in by_key.values():
         if len(same) < 2:
             continue
-        same = [row for row in same if table.action(row) is not Action.DELETE]
+        same = [row for row in same if table.action(row) not in LOGIN_NAMING_ACTIONS]
         if len(same) < 2:
             continue
         for row in same:

@@ -188,6 +188,11 @@ class Action(enum.StrEnum):
     CREATE = "Create"
     UPDATE = "Update"
     DELETE = "Delete"
+    #: Switch the login off without removing it (``login[workflow_state]=suspended``):
+    #: the student cannot sign in with it until it is reactivated.
+    SUSPEND = "Suspend"
+    #: Switch a suspended login on again (``login[workflow_state]=active``).
+    REACTIVATE = "Reactivate"
 
 
 _ACTION_WORDS: dict[str, Action] = {
@@ -199,7 +204,21 @@ _ACTION_WORDS: dict[str, Action] = {
     "change": Action.UPDATE,
     "delete": Action.DELETE,
     "remove": Action.DELETE,
+    "suspend": Action.SUSPEND,
+    "disable": Action.SUSPEND,
+    "reactivate": Action.REACTIVATE,
+    "re-activate": Action.REACTIVATE,
+    "enable": Action.REACTIVATE,
+    "re-enable": Action.REACTIVATE,
+    "unsuspend": Action.REACTIVATE,
 }
+
+
+#: Actions whose row only names a login the student already has (by New Login, Current
+#: Login or Canvas Login ID): they make no login, set no password, get no login card.
+LOGIN_NAMING_ACTIONS: frozenset[Action] = frozenset(
+    {Action.DELETE, Action.SUSPEND, Action.REACTIVATE}
+)
 
 
 def parse_action(text: str | None) -> Action | None:
@@ -215,6 +234,10 @@ class Status(enum.StrEnum):
     UPDATED = "Updated"
     DELETED = "Deleted"
     ALREADY_DELETED = "Already deleted"
+    SUSPENDED = "Suspended"
+    ALREADY_SUSPENDED = "Already suspended"
+    REACTIVATED = "Reactivated"
+    ALREADY_ACTIVE = "Already active"
     FAILED = "Failed"
     INVALID = "Invalid"
     #: Only a check (Check with Canvas, a dry run) writes these two; neither is done.
@@ -229,16 +252,23 @@ DONE_STATUSES: frozenset[Status] = frozenset(
         Status.UPDATED,
         Status.DELETED,
         Status.ALREADY_DELETED,
+        Status.SUSPENDED,
+        Status.ALREADY_SUSPENDED,
+        Status.REACTIVATED,
+        Status.ALREADY_ACTIVE,
     }
 )
 
 
 #: The outcomes that finish a row of each action. A Create row that says Deleted had its
-#: login taken back by an undo: it is not done, so running again creates it again.
+#: login taken back by an undo: it is not done, so running again creates it again (and a
+#: Suspend row that says Reactivated is suspended again).
 _DONE_FOR_ACTION: dict[Action, frozenset[str]] = {
     Action.CREATE: frozenset({Status.CREATED.value, Status.ALREADY_EXISTS.value}),
     Action.UPDATE: frozenset({Status.UPDATED.value}),
     Action.DELETE: frozenset({Status.DELETED.value, Status.ALREADY_DELETED.value}),
+    Action.SUSPEND: frozenset({Status.SUSPENDED.value, Status.ALREADY_SUSPENDED.value}),
+    Action.REACTIVATE: frozenset({Status.REACTIVATED.value, Status.ALREADY_ACTIVE.value}),
 }
 
 
@@ -483,6 +513,25 @@ class RowResult:
     #: The row's SIS User ID was not found, but padded with leading zeros to the width
     #: of the column's other ids (this text) it is a student in Canvas.
     padded_id: str = ""
+
+
+@dataclass(frozen=True)
+class RowLabel:
+    """Who and what a row is about, in words, for the run history, the log and ``--json``.
+
+    Never holds a password. Built on the table's thread (:func:`core.row_labels.row_labels`)
+    so a run on a worker thread can describe its rows without reading the table.
+    """
+
+    sheet_row: int
+    #: How the row names its student: ``SIS User ID 0045512`` (empty when it names none).
+    student: str = ""
+    #: The student's name from the name columns (``Ava Kim``), empty when there is none.
+    name: str = ""
+    #: The login the row is about, as typed (the new name of a rename: ``old -> new``).
+    login: str = ""
+    #: The row's action word (``Create``, ``Suspend``...), or the cell's text if unknown.
+    action: str = ""
 
 
 @dataclass

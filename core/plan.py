@@ -15,10 +15,12 @@ from datetime import datetime
 
 from core.id_padding import padded, padding_width
 from core.model import (
+    LOGIN_NAMING_ACTIONS,
     Action,
     Finding,
     GeneratedLogin,
     Role,
+    RowLabel,
     RowResult,
     Severity,
     Status,
@@ -57,8 +59,9 @@ class Operation:
     """What one row asks Canvas to do. Holds the password: never log or store it.
 
     ``unique_id`` is the login the row is about: the new login for Create, the login
-    to find for Update and Delete. ``rename_to`` is the new name of an Update that
-    renames (Current Login = old name, New Login = new name), else empty.
+    to find for Update, Delete, Suspend and Reactivate. ``rename_to`` is the new name
+    of an Update that renames (Current Login = old name, New Login = new name), else
+    empty.
     """
 
     row: int
@@ -115,6 +118,9 @@ class Plan:
     #: Every login name of the sheet (:func:`core.model.login_key`): a generated login
     #: numbered again by Check with Canvas must not become one of them.
     sheet_logins: frozenset[str] = frozenset()
+    #: The plan's rows in words, for the run history and the log (filled by the workflow,
+    #: :meth:`core.workflow.Workflow.plan`, on the table's thread).
+    labels: dict[int, RowLabel] = field(default_factory=dict)
 
     @property
     def counts_by_action(self) -> dict[Action, int]:
@@ -129,7 +135,7 @@ def _operation(table: Table, row: int, widths: dict[Role, int | None]) -> Operat
     value = table.value
     if action is Action.UPDATE:
         unique_id, rename_to = rename_target(table, row)
-    elif action is Action.DELETE:
+    elif action in LOGIN_NAMING_ACTIONS:
         unique_id = value(row, Role.NEW_LOGIN).strip() or value(row, Role.CURRENT_LOGIN).strip()
         rename_to = ""
     else:

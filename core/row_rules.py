@@ -43,7 +43,8 @@ __all__ = [
 MAX_LOGIN_LENGTH = 100
 MAX_PASSWORD_LENGTH = 255
 ACTION_WORDS_HELP = (
-    "Use Create (or Add, or leave it empty), Update (or Reset, Change) or Delete (or Remove)"
+    "Use Create (or Add, or leave it empty), Update (or Reset, Change), Delete (or Remove), "
+    "Suspend (or Disable) or Reactivate (or Enable, Unsuspend)"
 )
 #: Provider words that mean Canvas's own sign-in (a password can be set).
 CANVAS_PROVIDER_WORDS = frozenset({"canvas"})
@@ -59,7 +60,24 @@ _READ_ROLES = (
     Role.CANVAS_LOGIN_ID,
 )
 #: Enum members read once: reading one off its class costs as much as checking a cell.
-_CREATE, _UPDATE, _DELETE = Action.CREATE, Action.UPDATE, Action.DELETE
+_CREATE, _UPDATE = Action.CREATE, Action.UPDATE
+#: Actions on a login the student already has, named by New Login, Current Login or its
+#: Canvas Login ID, with the verb for "fill in the login to ...".
+_EXISTING_LOGIN_VERBS: dict[Action, str] = {
+    Action.UPDATE: "change",
+    Action.DELETE: "remove",
+    Action.SUSPEND: "suspend",
+    Action.REACTIVATE: "reactivate",
+}
+#: Actions that never send the row's Password: a warning that it is not used.
+_UNUSED_PASSWORD_WORDS: dict[Action, str] = {
+    Action.DELETE: "The password is not used when a login is removed",
+    Action.SUSPEND: "The password is not used when a login is suspended (it stays as it was)",
+    Action.REACTIVATE: (
+        "The password is not used when a login is reactivated: the student signs in with "
+        "the password the login had (use an Update row to change it)"
+    ),
+}
 
 
 #: A count or a total ("Total students: 23", "Boys: 12"): digits with a colon or "=",
@@ -252,10 +270,8 @@ class RowChecker:
                 "No login name: fill in the new login to create, or make one with "
                 "Generate logins and passwords",
             )
-        if (action is _UPDATE or action is _DELETE) and not (
-            new.strip() or current.strip() or login_id.strip()
-        ):
-            verb = "change" if action is _UPDATE else "remove"
+        verb = _EXISTING_LOGIN_VERBS.get(action) if action is not None else None
+        if verb is not None and not (new.strip() or current.strip() or login_id.strip()):
             self.add(
                 row,
                 Role.NEW_LOGIN,
@@ -335,14 +351,10 @@ class RowChecker:
         )
 
     def _password(self, row: int, action: Action | None, password: str, provider: str) -> None:
-        if action is _DELETE:
+        unused = _UNUSED_PASSWORD_WORDS.get(action) if action is not None else None
+        if unused is not None:
             if password:
-                self.add(
-                    row,
-                    Role.PASSWORD,
-                    "The password is not used when a login is removed",
-                    Severity.WARNING,
-                )
+                self.add(row, Role.PASSWORD, unused, Severity.WARNING)
             return
         canvas_provider = self._is_canvas_provider(row, provider)
         if not password:

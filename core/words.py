@@ -28,13 +28,18 @@ __all__ = [
     "undo_sentence",
 ]
 
-#: Outcomes in the order design.md's summary line lists them: (status, one, many).
+#: Outcomes in the order design.md's summary line lists them (then its suspensions):
+#: (status, one, many).
 _OUTCOME_WORDS: tuple[tuple[Status, str, str], ...] = (
     (Status.CREATED, "created", "created"),
     (Status.ALREADY_EXISTS, "already exists", "already exist"),
     (Status.UPDATED, "updated", "updated"),
     (Status.DELETED, "deleted", "deleted"),
     (Status.ALREADY_DELETED, "already deleted", "already deleted"),
+    (Status.SUSPENDED, "suspended", "suspended"),
+    (Status.ALREADY_SUSPENDED, "already suspended", "already suspended"),
+    (Status.REACTIVATED, "reactivated", "reactivated"),
+    (Status.ALREADY_ACTIVE, "already active", "already active"),
     (Status.FAILED, "failed", "failed"),
     (Status.INVALID, "invalid", "invalid"),
 )
@@ -91,6 +96,19 @@ def summary_sentence(summary: RunSummary) -> str:
     return "; ".join(parts)
 
 
+def _already_in_state(summary: RunSummary) -> list[str]:
+    """``["2 already suspended", "1 already active"]``: logins a check found already in the
+    state their Suspend or Reactivate row asks for (counts of nothing left out)."""
+    return [
+        f"{summary.count(status)} {words}"
+        for status, words in (
+            (Status.ALREADY_SUSPENDED, "already suspended"),
+            (Status.ALREADY_ACTIVE, "already active"),
+        )
+        if summary.count(status)
+    ]
+
+
 def check_sentence(summary: RunSummary) -> str:
     """What a Check with Canvas found, counts of nothing left out: "11 ready, 1 already
     exists, 1 would fail, 3 to fix"."""
@@ -98,6 +116,7 @@ def check_sentence(summary: RunSummary) -> str:
     words = [f"{summary.count(Status.READY)} ready"]
     if summary.count(Status.ALREADY_EXISTS):
         words.append(already_exist(summary.count(Status.ALREADY_EXISTS)))
+    words.extend(_already_in_state(summary))
     if would_fail:
         words.append(f"{would_fail} would fail")
     if invalid:
@@ -107,10 +126,13 @@ def check_sentence(summary: RunSummary) -> str:
 
 def dry_run_line(summary: RunSummary) -> str:
     """The command line's last line after a dry run: ``Dry run: 11 rows ready, 1 would
-    fail, 1 already exists; nothing was changed.``"""
+    fail, 1 already exists; nothing was changed.``; logins already suspended or active
+    (Suspend and Reactivate rows) are counted before the semicolon when there are any."""
     ready = plural(summary.count(Status.READY), "row")
     would_fail = summary.count(Status.WOULD_FAIL)
-    existing = already_exist(summary.count(Status.ALREADY_EXISTS))
+    existing = ", ".join(
+        [already_exist(summary.count(Status.ALREADY_EXISTS)), *_already_in_state(summary)]
+    )
     return f"Dry run: {ready} ready, {would_fail} would fail, {existing}; nothing was changed."
 
 
@@ -132,6 +154,10 @@ def confirmation_lines(plan: Plan) -> list[str]:
         lines.append(f"Change {plural(counts[Action.UPDATE], 'login')}")
     if counts[Action.DELETE]:
         lines.append(f"Remove {plural(counts[Action.DELETE], 'login')}")
+    if counts[Action.SUSPEND]:
+        lines.append(f"Suspend {plural(counts[Action.SUSPEND], 'login')}")
+    if counts[Action.REACTIVATE]:
+        lines.append(f"Reactivate {plural(counts[Action.REACTIVATE], 'login')}")
     lines.extend(set_aside_words(len(plan.left_out), len(plan.skipped_notes), past=False))
     if plan.invalid:
         lines.append(f"{plural(len(plan.invalid), 'row')} to fix")
@@ -153,20 +179,46 @@ def confirmation_sentence(plan: Plan) -> str:
 
 
 def undo_sentence(summary: RunSummary) -> str:
-    """What an undo did, and how to create the logins again: "Undone: 11 logins removed.
-    To create them again, run the workbook again: the rows are no longer done."."""
+    """What an undo did, and how to do the run's changes again: "Undone: 11 logins removed.
+    To create them again, run the workbook again: the rows are no longer done."; for a
+    suspension run "Undone: 3 logins reactivated. To suspend them again, ..."."""
     removed = summary.count(Status.DELETED)
     gone = summary.count(Status.ALREADY_DELETED)
+    reactivated = summary.count(Status.REACTIVATED)
+    was_active = summary.count(Status.ALREADY_ACTIVE)
+    suspended = summary.count(Status.SUSPENDED)
+    was_suspended = summary.count(Status.ALREADY_SUSPENDED)
     failed = summary.count(Status.FAILED)
-    parts = [f"{plural(removed, 'login')} removed"]
+    parts: list[str] = []
+    if removed or gone or not (reactivated or was_active or suspended or was_suspended):
+        parts.append(f"{plural(removed, 'login')} removed")
     if gone:
         parts.append(f"{gone} {_be(gone, True)} already gone")
+    if reactivated:
+        parts.append(f"{plural(reactivated, 'login')} reactivated")
+    if was_active:
+        parts.append(f"{was_active} {_be(was_active, True)} already active")
+    if suspended:
+        parts.append(f"{plural(suspended, 'login')} suspended again")
+    if was_suspended:
+        parts.append(f"{was_suspended} {_be(was_suspended, True)} already suspended")
     if failed:
         whose = "its row says" if failed == 1 else "their rows say"
         parts.append(f"{plural(failed, 'login')} left alone ({whose} why)")
     text = f"Undone: {', '.join(parts)}."
-    if removed or gone:
-        them = "it" if removed + gone == 1 else "them"
-        rows = "the row is" if removed + gone == 1 else "the rows are"
-        text += f" To create {them} again, run the workbook again: {rows} no longer done."
+    again = [
+        verb
+        for verb, count in (
+            ("create", removed + gone),
+            ("suspend", reactivated + was_active),
+            ("reactivate", suspended + was_suspended),
+        )
+        if count
+    ]
+    if again:
+        taken = removed + gone + reactivated + was_active + suspended + was_suspended
+        them = "it" if taken == 1 else "them"
+        rows = "the row is" if taken == 1 else "the rows are"
+        verbs = again[0] if len(again) == 1 else f"{', '.join(again[:-1])} and {again[-1]}"
+        text += f" To {verbs} {them} again, run the workbook again: {rows} no longer done."
     return text

@@ -32,7 +32,7 @@ MIN_COLUMN_WIDTH = 64
 #: Message gets room to be read next to the frozen names at the default window size,
 #: even before the results arrive (the whole message is the cell's tooltip).
 MIN_MESSAGE_WIDTH = 260
-MAX_MESSAGE_WIDTH = 520
+MAX_MESSAGE_WIDTH = 500
 #: Room beside a column's text (Qt measures the text only).
 COLUMN_PADDING = 12
 #: The rows measured: the first ones, and some spread over the rest...

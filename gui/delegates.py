@@ -37,7 +37,10 @@ class GridDelegate(QStyledItemDelegate):
             combo.addItems(ACTION_CHOICES)
             combo.setItemText(0, "")
             combo.setAccessibleName("Action")
-            combo.setToolTip("Create (blank means Create), Update or Delete")
+            combo.setToolTip(
+                "Create (blank means Create), Update, Delete, Suspend (switch a login off) "
+                "or Reactivate (switch it on again)"
+            )
             return combo
         editor = QLineEdit(parent)
         editor.setFrame(False)

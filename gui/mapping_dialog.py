@@ -38,12 +38,12 @@ ROLE_HELP: dict[Role, str] = {
     Role.CANVAS_USER_ID: "the student's Canvas number",
     Role.SIS_USER_ID: "the student's school (SIS) id",
     Role.CURRENT_LOGIN: "a login the student already has",
-    Role.NEW_LOGIN: "the login name to create, change or remove",
+    Role.NEW_LOGIN: "the login name to create, change, remove, suspend or reactivate",
     Role.PASSWORD: "the new password",
     Role.LOGIN_SIS_ID: "a SIS id for the new login (rarely used)",
     Role.INTEGRATION_ID: "an integration id for the new login (rarely used)",
     Role.PROVIDER: "how the login signs in (canvas, saml, ...)",
-    Role.ACTION: "Create, Update or Delete (blank means Create)",
+    Role.ACTION: "Create, Update, Delete, Suspend or Reactivate (blank means Create)",
 }
 
 NOT_USED = "(not in this sheet)"

@@ -66,7 +66,8 @@ EXPECTED_GENERATED: dict[str, str] = {
 }
 #: Rows Check with Canvas should mark Ready: every one the run then changes.
 EXPECTED_READY = sum(
-    status in ("Created", "Updated", "Deleted") for status in EXPECTED_STATUS.values()
+    status in ("Created", "Updated", "Deleted", "Suspended", "Reactivated")
+    for status in EXPECTED_STATUS.values()
 )
 #: Rows the check finds would fail: the run leaves them out.
 EXPECTED_LEFT_OUT = sum(status == "Would fail" for status in EXPECTED_STATUS.values())
@@ -315,7 +316,14 @@ def _check_counts(summary: RunSummary) -> None:
     expected = Counter(EXPECTED_STATUS.values())
     wrong = [
         f"{status.value} {summary.count(status)}, not {expected[status.value]}"
-        for status in (Status.CREATED, Status.ALREADY_EXISTS, Status.UPDATED, Status.DELETED)
+        for status in (
+            Status.CREATED,
+            Status.ALREADY_EXISTS,
+            Status.UPDATED,
+            Status.DELETED,
+            Status.SUSPENDED,
+            Status.REACTIVATED,
+        )
         if summary.count(status) != expected[status.value]
     ]
     if summary.left_out != EXPECTED_LEFT_OUT:

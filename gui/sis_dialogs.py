@@ -67,7 +67,7 @@ class MethodChoice(QGroupBox):
         self.setObjectName("RunMethodChoice")
         counts = plan.counts_by_action
         creates = new_logins(plan)
-        others = counts[Action.UPDATE] + counts[Action.DELETE]
+        others = len(plan.operations) - counts[Action.CREATE]
         recommended = recommended_method(creates)
         method = choice.method if choice is not None else recommended
         layout = QVBoxLayout(self)
@@ -97,9 +97,9 @@ class MethodChoice(QGroupBox):
         notes = [PASSWORD_NOTE]
         if others:
             notes.append(
-                f"The {plural(others, 'update or removal row', 'update and removal rows')} "
-                f"{'goes' if others == 1 else 'go'} through the API first; an import only "
-                "adds logins."
+                f"The {plural(others, 'row that changes', 'rows that change')} existing "
+                f"logins (updates, removals, suspensions) {'goes' if others == 1 else 'go'} "
+                "through the API first; an import only adds logins."
             )
         self.password_note = note(" ".join(notes), self.import_box)
         form.addRow(self.password_note)

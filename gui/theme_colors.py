@@ -18,8 +18,13 @@ _STATUS_RGB: dict[str, tuple[int, int, int]] = {
     Status.CREATED: (46, 160, 67),
     Status.UPDATED: (46, 160, 67),
     Status.DELETED: (46, 160, 67),
+    Status.REACTIVATED: (46, 160, 67),
+    # slate: the login is still there but switched off, unlike a change that went through
+    Status.SUSPENDED: (100, 116, 139),
     Status.ALREADY_EXISTS: (56, 132, 200),
     Status.ALREADY_DELETED: (56, 132, 200),
+    Status.ALREADY_SUSPENDED: (56, 132, 200),
+    Status.ALREADY_ACTIVE: (56, 132, 200),
     Status.READY: (120, 110, 220),
     Status.FAILED: (215, 58, 73),
     # reddish orange: between Failed's red and Invalid's orange, and unlike both

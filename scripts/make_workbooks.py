@@ -27,7 +27,8 @@ from core.demo import DEMO_ROOT_ACCOUNT_NAME, DEMO_ROWS, TEMPLATE_HEADERS  # noq
 TITLE = "Second logins for K-3 pupils — fill in one row per student"
 SUBTITLE = (
     "Leave Action blank to create a login. Reset changes a password, Remove deletes a "
-    "login. Please do not change the header row."
+    "login, Suspend switches one off (Reactivate switches it on again). Please do not "
+    "change the header row."
 )
 STUDENTS_SHEET = "Students"
 HELP_SHEET = "How to fill this in"
@@ -106,7 +107,9 @@ INSTRUCTIONS = (
     "4. New Login and Password: leave them empty and the office makes them (for example",
     "   ava.k and sunny-apple-7), or fill in your own: at least 8 characters.",
     "5. Action: leave blank (or Create) for a new login, Reset to change a password,",
-    "   Remove to delete a login the student no longer needs.",
+    "   Remove to delete a login the student no longer needs, Suspend to switch a login",
+    "   off for a while (the student cannot sign in with it) and Reactivate to switch it",
+    "   on again.",
     "6. Notes and the other columns are yours: Canvas Logins leaves them as they are.",
     "7. After the run, Status, Message, Canvas Login ID and Processed At are filled in.",
     "",
@@ -144,14 +147,20 @@ def _students_sheet(ws: Worksheet, rows: tuple[tuple[str, ...], ...], blank_rows
     action = get_column_letter(TEMPLATE_HEADERS.index("Action") + 1)
     validation = DataValidation(
         type="list",
-        formula1='"Create,Update,Delete"',
+        formula1='"Create,Update,Delete,Suspend,Reactivate"',
         allow_blank=True,
         showErrorMessage=True,
         errorStyle="warning",
         errorTitle="Action",
-        error="Use Create, Update or Delete (Add, Reset, Change and Remove also work).",
+        error=(
+            "Use Create, Update, Delete, Suspend or Reactivate (Add, Reset, Change, "
+            "Remove, Disable and Enable also work)."
+        ),
         promptTitle="Action",
-        prompt="Blank or Create: new login. Update/Reset: new password. Delete/Remove.",
+        prompt=(
+            "Blank or Create: new login. Update/Reset: new password. Delete/Remove. "
+            "Suspend: switch off. Reactivate: switch on again."
+        ),
         showInputMessage=True,
     )
     validation.add(f"{action}{header_row + 1}:{action}{last_row}")

@@ -492,7 +492,14 @@ def test_action_cells_edit_with_a_drop_down(window, demo):
     combos = [e for e in window.widgets.view.viewport().findChildren(QComboBox) if e.isVisible()]
     assert len(combos) == 1
     combo = combos[0]
-    assert [combo.itemText(i) for i in range(combo.count())] == ["", "Create", "Update", "Delete"]
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "",
+        "Create",
+        "Update",
+        "Delete",
+        "Suspend",
+        "Reactivate",
+    ]
     assert combo.currentText() == "Add"  # the teacher's word is kept until changed
     combo.setCurrentText("Delete")
     window.commit_pending_edit()

@@ -103,7 +103,7 @@ def test_rows_left_alone_and_skipped_with_a_reason():
     assert plan.skipped == {
         4: "a single sign-on login is the name the school's sign-in knows; type it in",
         5: "no name to make a login from",
-        6: "the Action 'Frobnicate' is not Create, Update or Delete",
+        6: "the Action 'Frobnicate' is not Create, Update, Delete, Suspend or Reactivate",
         8: "no last name to make a login from",
     }
     assert plan.summary().startswith("1 password filled; 4 rows skipped (row 6: a single")

@@ -306,7 +306,9 @@ def test_demo_workbook_round_trip_keeps_its_look(tmp_path):
     assert ws["J3"].value == "Status" and ws["J3"].font.bold
     assert ws["J3"].fill.fgColor.rgb == ws["I3"].fill.fgColor.rgb
     assert ws["E4"].value == "0045510" and ws["E4"].number_format == "@"
-    assert [v.formula1 for v in ws.data_validations.dataValidation] == ['"Create,Update,Delete"']
+    assert [v.formula1 for v in ws.data_validations.dataValidation] == [
+        '"Create,Update,Delete,Suspend,Reactivate"'
+    ]
     reread = open_workbook(path).table
     assert reread.headers[len(TEMPLATE_HEADERS) :] == [role.value for role in OUTPUT_ROLES]
     assert {reread.status(i) for i in range(len(reread.rows))} == {"Ready"}

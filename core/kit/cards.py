@@ -24,7 +24,16 @@ from core.canvas.transport import normalise_base_url
 from core.kit.card_fonts import BUNDLED, FontFile, bundled_font, fonts_for
 from core.kit.cards_pdf import CARDS_PER_PAGE, CardFace, CardSheet
 from core.kit.names import student_name
-from core.model import Action, CancelToken, Progress, ProgressCallback, Role, Status, Table
+from core.model import (
+    LOGIN_NAMING_ACTIONS,
+    Action,
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    Role,
+    Status,
+    Table,
+)
 from core.rules import CANVAS_PROVIDER_WORDS
 from core.workbook import WorkbookError
 from core.workbook.write import atomic_write
@@ -176,7 +185,7 @@ def cards_for(
     for row in chosen:
         login = _card_login(table, row)
         status = table.status(row)
-        if not login or table.action(row) is Action.DELETE or status in _NO_LOGIN_STATUSES:
+        if not login or table.action(row) in LOGIN_NAMING_ACTIONS or status in _NO_LOGIN_STATUSES:
             continue
         password = table.value(row, Role.PASSWORD) if status in _CARD_STATUSES else ""
         sso = _is_sso(table.value(row, Role.PROVIDER), password, provider_types)

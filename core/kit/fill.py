@@ -31,6 +31,7 @@ from core.kit.logins import LoginStem, LoginStyle, missing_words, pattern_proble
 from core.kit.passwords import PasswordStyle, make_password, password_style_problem
 from core.model import (
     INPUT_ROLES,
+    LOGIN_NAMING_ACTIONS,
     MIN_PASSWORD_LENGTH,
     Action,
     CancelToken,
@@ -179,8 +180,9 @@ def _wants(table: Table, row: int, options: FillOptions) -> tuple[bool, bool, st
     action = table.action(row)
     if action is None:
         word = table.value(row, Role.ACTION).strip()
-        return False, False, f"the Action '{word}' is not Create, Update or Delete"
-    if action is Action.DELETE:
+        known = "Create, Update, Delete, Suspend or Reactivate"
+        return False, False, f"the Action '{word}' is not {known}"
+    if action in LOGIN_NAMING_ACTIONS:
         return False, False, ""
     no_password = not table.value(row, Role.PASSWORD)
     canvas = _canvas_sign_in(table.value(row, Role.PROVIDER))

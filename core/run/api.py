@@ -1,4 +1,5 @@
-"""Rows by the API: the run strategy that sends one Create, Update or Delete per row.
+"""Rows by the API: the run strategy that sends one Create, Update, Delete, Suspend or
+Reactivate per row.
 
 The Canvas calls of each action live in :mod:`core.run.operations`; this module feeds
 the plan's operations through the engine's paced pool and journals each answer on the

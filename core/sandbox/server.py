@@ -3,7 +3,8 @@
 Order for each API request, as in Canvas's middleware stack: the leaky bucket first
 (a refused request does nothing and gets no fault), then the fault draw, then the
 answer's latency (the request holds its place in the bucket meanwhile), then the
-User-Agent and token checks, then the route.
+User-Agent and token checks, then the route. Canvas's sign-in form (``POST /login/canvas``,
+:mod:`core.sandbox.sign_in`) is a page, not the API: no token, no throttle, no fault.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from core.sandbox import routes
 from core.sandbox.faults import FaultDecision
 from core.sandbox.params import BadRequestBody, parse_params
 from core.sandbox.request import ApiRequest, ApiResponse
+from core.sandbox.sign_in import SIGN_IN_PATH, sign_in
 from core.sandbox.sis_import import errors_file
 from core.sandbox.state import NOT_FOUND_BODY, ApiError, SandboxState
 from core.sandbox.stats import SandboxStats
@@ -192,6 +194,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
             body = self._read_body()
         except (ConnectionResetError, ValueError):
             self._drop()
+            return
+        if method == "POST" and parts.path.rstrip("/") == SIGN_IN_PATH:
+            page = sign_in(sandbox.state, sandbox.url, self.headers.get("Content-Type", ""), body)
+            self._send(page.status, page.body, page.content_type, page.headers)
             return
         if not parts.path.startswith("/api/"):
             self._serve_file(parts.path, parts.query)

@@ -315,6 +315,20 @@ class SandboxState:
                 if login["workflow_state"] != "deleted"
             ]
 
+    def can_sign_in(self, unique_id: str, password: str) -> bool:
+        """Whether Canvas's own sign-in takes ``unique_id`` and ``password``: a Canvas login
+        (not single sign-on) of that name, with that password, neither removed nor
+        suspended (a suspended login keeps its name and password but cannot sign in)."""
+        key = name_key(unique_id)
+        with self.lock:
+            return any(
+                login["workflow_state"] == "active"
+                and name_key(login["unique_id"]) == key
+                and self.is_passwordable(self.provider_of(login))
+                and secrets.compare_digest(login["password"].encode(), password.encode())
+                for login in self.logins.values()
+            )
+
     def writes(self, method: str | None = None) -> list[tuple[str, str, str]]:
         with self.lock:
             return [entry for entry in self.write_log if method is None or entry[0] == method]

@@ -302,7 +302,8 @@ class ExportResult:
     left_out: list[RowResult]
     #: (row, column) cells that start like a formula and got a leading ' in the file.
     protected: list[tuple[int, str]]
-    #: Rows not exported because they are not Create rows (Update, Delete).
+    #: Rows not exported because they are not Create rows (Update, Delete, Suspend,
+    #: Reactivate: a run by SIS import sends those by the API).
     not_create: int = 0
     #: Rows already done (Created, ...) that were left out.
     already_done: int = 0

@@ -2,9 +2,9 @@
 
 The steps (canvas-api.md, "SIS import of logins"):
 
-1. Update and Delete rows go through the API first (:func:`core.run.engine.execute`):
-   logins.csv only adds logins. Done first so the import is the run's last journal
-   entry, which is the run "Undo last run" takes back.
+1. Update, Delete, Suspend and Reactivate rows go through the API first
+   (:class:`core.run.api.ApiRows`): logins.csv only adds logins. Done first so the
+   import is the run's last journal entry, which is the run "Undo last run" takes back.
 2. The Create rows become logins.csv (:mod:`core.sis.export`); rows an import cannot
    take are Invalid with the reason.
 3. The file goes to ``POST /accounts/:id/sis_imports``; the import is polled until a
@@ -130,7 +130,8 @@ IMPORT_REFUSAL = (
 
 
 class SisImport:
-    """The run strategy: Update and Delete rows by the API, then the Create rows as one import."""
+    """The run strategy: the rows that change existing logins (Update, Delete, Suspend,
+    Reactivate) by the API, then the Create rows as one import."""
 
     def __init__(self, plan: Plan, settings: ImportSettings) -> None:
         self.plan = plan
