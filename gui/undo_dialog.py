@@ -1,6 +1,7 @@
-"""The "Undo the last run?" confirmation: how many logins go, and how.
+"""The "Undo the last run?" confirmation: how many logins are taken back, and how.
 
-It says how many logins will be removed (in production, staff type the count) and,
+It says which logins will be removed, reactivated or suspended again (in production,
+staff type the count) and,
 when Canvas's own restore of a SIS import could do the undo, offers it.
 :mod:`gui.undo_flow` plans the undo and runs it.
 """
@@ -30,7 +31,7 @@ __all__ = ["UndoConfirmDialog", "ask_undo"]
 
 
 class UndoConfirmDialog(QDialog):
-    """Says how many logins will be removed; production needs the count typed."""
+    """Says what undo will take back; production needs the count typed."""
 
     def __init__(self, parent: QWidget | None, plan: UndoPlan, connection: Any, restore: bool):
         super().__init__(parent)
@@ -50,14 +51,7 @@ class UndoConfirmDialog(QDialog):
         font.setBold(True)
         self.headline.setFont(font)
         layout.addWidget(self.headline)
-        layout.addWidget(
-            note(
-                "Only logins this run created are removed, and each only if it still has "
-                "the name in its row; other logins are never touched. The rows will say "
-                "Deleted. Students lose these sign-ins at once.",
-                self,
-            )
-        )
+        layout.addWidget(note(plan.effect_words(), self))
         self.restore_box = QCheckBox("Let Canvas undo the SIS import itself (one call)", self)
         self.restore_box.setChecked(restore)
         self.restore_box.setVisible(restore)
@@ -68,11 +62,11 @@ class UndoConfirmDialog(QDialog):
         layout.addWidget(self.restore_box)
         self.confirm_edit: QLineEdit | None = None
         if connection.production:
-            self.confirm_edit = add_typed_count(self, layout, self.total, "logins to remove")
+            what = "logins to change" if plan.changes_state else "logins to remove"
+            self.confirm_edit = add_typed_count(self, layout, self.total, what)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        noun = "login" if self.total == 1 else "logins"
         self.ok_button = self.buttons.addButton(
-            f"Remove {self.total} {noun}", QDialogButtonBox.ButtonRole.AcceptRole
+            plan.button_words(), QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)

@@ -1,10 +1,15 @@
 """Canvas → "Undo Last Run…": plan the undo, ask with the count, and run it.
 
+The undo takes back what the last run changed: the logins it created are removed, the
+ones it suspended reactivated, the ones it reactivated suspended again
+(:class:`core.undo.UndoPlan` says which, and in what words).
+
 When Canvas's own restore of a SIS import could do the undo, whether the token may use
 it is asked on a worker thread first, so the window never waits on the network. The
 undo itself (:meth:`core.workflow.Workflow.undo`) runs on the run flow's worker, so
 progress, Stop, saving and the summary are the same as for a run; the summary also says
-how to create the logins again (:func:`core.words.undo_sentence`, the command line's words).
+how to do the run's changes again (:func:`core.words.undo_sentence`, the command line's
+words).
 An undo holds the workbook's lock like a run: while another run holds it, an error box
 says who, and the undo does not start (:meth:`gui.run_flow.RunFlow.can_run`).
 """
@@ -38,7 +43,7 @@ RESTORE_CHECK_JOB = "UndoRestoreCheck"
 
 
 class UndoFlow(QObject):
-    """Takes back the last run's logins, on the run flow's worker."""
+    """Takes back the last run's changes to logins, on the run flow's worker."""
 
     def __init__(
         self, window: WindowParts, run_flow: RunFlow, parent: QObject | None = None

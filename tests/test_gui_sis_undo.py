@@ -21,6 +21,7 @@ from core.plan import Operation, Plan
 from core.rules import check_table
 from core.sis.export import DEFAULT_LOGIN_SIS_PATTERN
 from core.sis.method import IMPORT_RECOMMENDED_FROM
+from core.undo import UndoPlan, UndoTarget
 from core.workflow import RunRequest
 from gui import sis_dialogs
 from gui.run_flow import DEMO_NOTE
@@ -55,7 +56,9 @@ def test_method_choice_recommends_by_row_count(qtbot):
     qtbot.addWidget(small)
     assert small.api.isChecked() and "(recommended)" in small.api.text()
     assert not small.import_box.isEnabled()
-    assert "The 2 update and removal rows go through the API first" in small.password_note.text()
+    assert "The 2 rows that change existing logins (updates, removals, suspensions) go " in (
+        small.password_note.text()
+    )
     assert "only when it makes a new login" in small.password_note.text()
     large = MethodChoice(fake_plan(IMPORT_RECOMMENDED_FROM + 100))
     qtbot.addWidget(large)
@@ -271,8 +274,17 @@ def test_export_dialog_heading_sits_at_the_top_in_plain_words(qtbot, tmp_path, c
     assert "(s)" not in wrote
 
 
+def undo_plan(count: int) -> UndoPlan:
+    """A plan that removes ``count`` logins (no journal run behind it)."""
+    targets = [
+        UndoTarget(i, i + 2, f"sis_user_id:{7001 + i}", str(50 + i), f"pupil.{i}", ())
+        for i in range(count)
+    ]
+    return UndoPlan(targets=targets)
+
+
 def test_undo_confirmation_lists_the_count_and_guards_production(qtbot):
-    plan = SimpleNamespace(count=12, words=lambda: "Remove the 12 logins that the last run created")
+    plan = undo_plan(12)
     dialog = UndoConfirmDialog(None, plan, fake_connection(True), restore=True)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -289,7 +301,7 @@ def test_undo_confirmation_lists_the_count_and_guards_production(qtbot):
 
 
 def test_undo_confirmation_on_a_test_instance_says_so(qtbot):
-    plan = SimpleNamespace(count=1, words=lambda: "Remove the login that the last run created")
+    plan = undo_plan(1)
     dialog = UndoConfirmDialog(None, plan, fake_connection(False), restore=False)
     qtbot.addWidget(dialog)
     dialog.show()

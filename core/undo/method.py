@@ -1,17 +1,24 @@
-"""Doing the undo: removing exactly the logins an :class:`~core.undo.plan.UndoPlan` names.
+"""Doing the undo: taking back exactly what an :class:`~core.undo.plan.UndoPlan` names.
 
-For each login, the student's logins are read first and the login is removed only when
-it is still there under the name the row says (a renamed login, or one whose id now
-means another name, is left alone and the row says why). A login that is gone already
-is Already deleted. For a run by SIS import, Canvas's own restore
-(``PUT .../sis_imports/:id/restore_states``) is used instead when the token may use it
-and the import touched no login it did not create; otherwise the per-login way.
+Each target is one of three changes (:class:`~core.undo.plan.UndoChange`): a login the
+run created is removed, one it suspended is reactivated, one it reactivated is suspended
+again (the login edit, ``login[workflow_state]``). For each, the student's logins are
+read first and the login is touched only when it is still there under the name the row
+says (a renamed login, or one whose id now means another name, is left alone and the row
+says why). A login that is gone already is Already deleted for a removal, and left alone
+for the others; one already in the state undo would set is Already active or Already
+suspended, with nothing sent. A write whose answer was lost is settled by reading the
+logins again, and sent at most twice. For a run by SIS import that only created logins,
+Canvas's own restore (``PUT .../sis_imports/:id/restore_states``) is used instead when the
+token may use it and the import touched no login it did not create; otherwise the
+per-login way.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.canvas.errors import CanvasError, LastLogin, NotFound, PermissionDenied
@@ -28,7 +35,7 @@ from core.run.engine import RunOptions, RunSession, RunSummary, run_strategy
 from core.run.pacing import Cancelled, paced_each
 from core.run.row_context import RowContext
 from core.sis.method import IMPORT_PERMISSION
-from core.undo.plan import UNDO_METHOD, UndoPlan, UndoTarget
+from core.undo.plan import UNDO_METHOD, UndoChange, UndoPlan, UndoTarget
 
 if TYPE_CHECKING:
     from core.canvas.protocol import CanvasApi
@@ -69,7 +76,7 @@ def _result(target: UndoTarget, status: Status, message: str) -> RowResult:
     return RowResult(target.row, status, message.rstrip(".") + ".", target.login_id, now_local())
 
 
-def _undo_one(
+def _remove_one(
     ctx: RowContext, target: UndoTarget, record_sent: Callable[[UndoTarget], None]
 ) -> RowResult:
     client = ctx.client
@@ -137,6 +144,141 @@ def _undo_one(
     return _result(target, Status.DELETED, f"Login '{name}' removed (the run was undone)")
 
 
+@dataclass(frozen=True)
+class _StateChange:
+    """A reactivation or a second suspension: the state to set, and the words for it."""
+
+    state: str
+    verb: str
+    done: Status
+    already: Status
+    done_words: str
+
+
+_STATE_CHANGES: dict[UndoChange, _StateChange] = {
+    UndoChange.REACTIVATE: _StateChange(
+        "active",
+        "reactivate",
+        Status.REACTIVATED,
+        Status.ALREADY_ACTIVE,
+        "reactivated (the run was undone): the student can sign in with it again",
+    ),
+    UndoChange.SUSPEND: _StateChange(
+        "suspended",
+        "suspend",
+        Status.SUSPENDED,
+        Status.ALREADY_SUSPENDED,
+        "suspended again (the run was undone): the student cannot sign in with it until "
+        "it is reactivated",
+    ),
+}
+
+
+def _gone(target: UndoTarget) -> RowResult:
+    return _result(
+        target,
+        Status.FAILED,
+        f"Undo left this login alone: login {target.login_words} is no longer in Canvas",
+    )
+
+
+def _state_of(login: dict) -> str:
+    return str(login.get("workflow_state") or "active")
+
+
+def _set_state_one(
+    ctx: RowContext, target: UndoTarget, record_sent: Callable[[UndoTarget], None]
+) -> RowResult:
+    """Reactivate (or suspend again) the target's login, after reading the student's logins."""
+    change = _STATE_CHANGES[target.change]
+    client = ctx.client
+    words = target.login_words
+
+    def current() -> dict | RowResult:
+        try:
+            logins = ctx.call(lambda: client.list_logins(target.user_ref))
+        except NotFound:
+            return _result(
+                target,
+                Status.FAILED,
+                "Undo left this login alone: the student was not found in Canvas any more",
+            )
+        login = next((lg for lg in logins if str(lg.get("id")) == target.login_id), None)
+        if login is None or _state_of(login) == "deleted":
+            return _gone(target)
+        now_named = str(login.get("unique_id") or "")
+        if target.unique_id and login_key(now_named) != login_key(target.unique_id):
+            return _result(
+                target,
+                Status.FAILED,
+                f"Undo left this login alone: Canvas Login ID {target.login_id} is now the "
+                f"login '{now_named}', not '{target.unique_id}'",
+            )
+        return login
+
+    login = current()
+    if isinstance(login, RowResult):
+        return login
+    if _state_of(login) == change.state:
+        return _result(target, change.already, f"Login {words} was already {change.state}")
+    account_id = ctx.account_id
+    if account_id is None:
+        return _result(
+            target,
+            Status.FAILED,
+            f"Undo could not {change.verb} this login: the Canvas account is not known",
+        )
+    for attempt in (1, 2):
+        record_sent(target)
+        try:
+            ctx.call(
+                lambda: client.edit_login(account_id, target.login_id, workflow_state=change.state)
+            )
+        except NotFound:
+            return _gone(target)
+        except CanvasError as exc:
+            if not exc.maybe_done:
+                return _result(
+                    target, Status.FAILED, f"Undo could not {change.verb} this login: {exc.message}"
+                )
+            again = current()
+            if isinstance(again, RowResult):
+                return again
+            if _state_of(again) == change.state:
+                break
+            if attempt == 2:
+                return _result(
+                    target, Status.FAILED, f"Undo could not {change.verb} this login: {exc.message}"
+                )
+            continue
+        break
+    return _result(target, change.done, f"Login {words} {change.done_words}")
+
+
+def _undo_one(
+    ctx: RowContext, target: UndoTarget, record_sent: Callable[[UndoTarget], None]
+) -> RowResult:
+    if target.change is UndoChange.REMOVE:
+        return _remove_one(ctx, target, record_sent)
+    try:
+        return _set_state_one(ctx, target, record_sent)
+    except PermissionDenied:
+        verb = _STATE_CHANGES[target.change].verb
+        return _result(
+            target,
+            Status.FAILED,
+            f"Undo could not {verb} this login: Canvas did not allow it. Reading and "
+            'changing a student\'s logins needs the "manage user logins" right in Canvas, '
+            "which your token does not have",
+        )
+
+
+def _could_not(target: UndoTarget, exc: BaseException) -> RowResult:
+    """A target whose undo broke off unexpectedly."""
+    verb = {UndoChange.REMOVE: "remove"} | {c: s.verb for c, s in _STATE_CHANGES.items()}
+    return _result(target, Status.FAILED, f"Undo could not {verb[target.change]} this login: {exc}")
+
+
 def _restore(
     ctx: RowContext, account_id: int | str | None, import_id: str, poll: float, cancel: CancelToken
 ) -> None:
@@ -159,7 +301,8 @@ def _restore(
 
 
 class UndoLogins:
-    """The run strategy of an undo: Canvas's restore of a SIS import, or login by login."""
+    """The run strategy of an undo: Canvas's restore of a SIS import, or login by login
+    (removed, reactivated or suspended again, as each target says)."""
 
     def __init__(self, plan: UndoPlan, use_restore: bool | None, restore_poll: float) -> None:
         self.plan = plan
@@ -171,7 +314,8 @@ class UndoLogins:
         plan = self.plan
         if not plan.targets:
             return
-        if session.account_id is None and (plan.restore_possible or self.use_restore):
+        needs_account = plan.restore_possible or bool(self.use_restore) or plan.changes_state
+        if session.account_id is None and needs_account:
             if plan.run and plan.run.account:
                 session.account_id = plan.run.account
             session.open(need_account=True)
@@ -232,9 +376,7 @@ class UndoLogins:
             concurrency=session.concurrency,
             cancel=session.stop,
             on_fresh=lambda fresh: self._record(session, fresh),
-            on_error=lambda target, exc: _result(
-                target, Status.FAILED, f"Undo could not remove this login: {exc}"
-            ),
+            on_error=_could_not,
             on_tick=session.tick,
         )
 
@@ -257,7 +399,9 @@ def undo_last_run(
     workbook_key: str = "",
     restore_poll: float = 0.5,
 ) -> RunSummary:
-    """Remove the plan's logins; results say Deleted, Already deleted or why not.
+    """Take back the plan's changes; results say Deleted or Already deleted for a removal,
+    Reactivated or Already active for a reactivation, Suspended or Already suspended for a
+    second suspension, or Failed and why.
 
     ``use_restore``: None decides by itself (restore when possible and permitted),
     False always removes login by login. Raises
