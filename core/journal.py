@@ -82,6 +82,9 @@ class RunRecord:
     url_host: str | None
     #: The SIS import a run by import sent (method "sis-import"), else None.
     sis_import_id: str | None = None
+    #: The journal run this one continues (one run by SIS import is two journal runs:
+    #: its API rows first, then the import, which names the first here), else None.
+    part_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ class Journal:
         have = {str(row[1]) for row in self._db.execute("PRAGMA table_info(runs)")}
         if "sis_import_id" not in have:
             self._db.execute("ALTER TABLE runs ADD COLUMN sis_import_id TEXT")
+        if "part_of" not in have:
+            self._db.execute("ALTER TABLE runs ADD COLUMN part_of INTEGER")
 
     def __enter__(self) -> Journal:
         return self
@@ -130,7 +135,8 @@ class Journal:
             self._db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The database inside one transaction (committed at the end, rolled back on error)."""
         with self._lock:
             try:
                 yield self._db
@@ -139,7 +145,8 @@ class Journal:
                 raise
             self._db.commit()
 
-    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        """Rows of one read (the history and the journal's own reads)."""
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
@@ -152,19 +159,21 @@ class Journal:
         url: str = "",
         account_id: int | str | None = None,
         method: str = "api",
+        part_of: int | None = None,
     ) -> int:
         # The port too (the sandbox's), so a later step can name the same Canvas.
         host = (urlsplit(url).netloc.rpartition("@")[2] or "") if url else ""
-        with self._write() as db:
+        with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO runs (workbook_key, started, method, account, url_host) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO runs (workbook_key, started, method, account, url_host, part_of) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     workbook_key,
                     now_local(),
                     method,
                     None if account_id is None else str(account_id),
                     host,
+                    part_of,
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -177,7 +186,7 @@ class Journal:
 
     def record_sent(self, run_id: int, identity: Iterable[str], action: str) -> None:
         """Noted before a write goes out: if no answer follows, it may have happened."""
-        with self._write() as db:
+        with self.transaction() as db:
             key = self._workbook_of(db, run_id)
             db.execute(
                 "INSERT INTO entries (run_id, workbook_key, identity, action, state) "
@@ -190,7 +199,7 @@ class Journal:
     def record_result(
         self, run_id: int, identity: Iterable[str], result: RowResult, action: str = ""
     ) -> None:
-        with self._write() as db:
+        with self.transaction() as db:
             key = self._workbook_of(db, run_id)
             db.execute(
                 "INSERT INTO entries (run_id, workbook_key, identity, action, state, status, "
@@ -212,16 +221,16 @@ class Journal:
 
     def set_sis_import_id(self, run_id: int, import_id: int | str) -> None:
         """The Canvas SIS import a run sent (so undo can ask Canvas to restore it)."""
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute("UPDATE runs SET sis_import_id = ? WHERE id = ?", (str(import_id), run_id))
 
     def finish_run(self, run_id: int) -> None:
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute("UPDATE runs SET finished = ? WHERE id = ?", (now_local(), run_id))
 
     def mark_saved(self, workbook_key: str) -> None:
         """The workbook now holds every answered result: they need not be restored."""
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE entries SET saved = 1 WHERE workbook_key = ? AND state = 'answered'",
                 (workbook_key,),
@@ -231,7 +240,7 @@ class Journal:
 
     def _latest_entries(self, workbook_key: str) -> dict[tuple[str, ...], sqlite3.Row]:
         """The newest entry for every identity of the workbook."""
-        rows = self._query(
+        rows = self.query(
             "SELECT * FROM entries WHERE workbook_key = ? ORDER BY id", (workbook_key,)
         )
         latest: dict[tuple[str, ...], sqlite3.Row] = {}
@@ -289,7 +298,7 @@ class Journal:
         return sorted(found)
 
     def last_run(self, workbook_key: str) -> RunRecord | None:
-        rows = self._query(
+        rows = self.query(
             "SELECT * FROM runs WHERE workbook_key = ? ORDER BY id DESC LIMIT 1", (workbook_key,)
         )
         return _run_record(rows[0]) if rows else None
@@ -297,15 +306,15 @@ class Journal:
     def newest_run_id(self) -> int:
         """The id of the newest run of any workbook (0 when none): ids only grow, so a
         run of a workbook with a larger id started after this was asked."""
-        rows = self._query("SELECT MAX(id) FROM runs")
+        rows = self.query("SELECT MAX(id) FROM runs")
         return int(rows[0][0] or 0) if rows else 0
 
     def runs(self, workbook_key: str) -> list[RunRecord]:
-        rows = self._query("SELECT * FROM runs WHERE workbook_key = ? ORDER BY id", (workbook_key,))
+        rows = self.query("SELECT * FROM runs WHERE workbook_key = ? ORDER BY id", (workbook_key,))
         return [_run_record(row) for row in rows]
 
     def results_of_run(self, run_id: int) -> list[JournalEntry]:
-        rows = self._query("SELECT * FROM entries WHERE run_id = ? ORDER BY id", (run_id,))
+        rows = self.query("SELECT * FROM entries WHERE run_id = ? ORDER BY id", (run_id,))
         return [
             JournalEntry(
                 run_id=int(row["run_id"]),
@@ -332,4 +341,5 @@ def _run_record(row: sqlite3.Row) -> RunRecord:
         account=row["account"],
         url_host=row["url_host"],
         sis_import_id=row["sis_import_id"],
+        part_of=row["part_of"],
     )

@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.history import HistoryKind
+from core.history_recorder import HistoryRecorder
 from core.journal import Journal, workbook_key_for
 from core.kit.fill import FillOptions, FillPlan, TakenCheck, apply_fill, plan_fill
 from core.model import (
@@ -39,12 +42,14 @@ from core.model import (
     Finding,
     ProgressCallback,
     Role,
+    RowLabel,
     RowResult,
     RunMethod,
     Status,
     Table,
 )
 from core.plan import Plan, apply_results, build_plan
+from core.row_labels import row_labels
 from core.rules import check_table
 from core.run.api import ApiRows
 from core.run.engine import CanvasUnavailable, RunOptions, RunStrategy, RunSummary, run_strategy
@@ -213,7 +218,12 @@ class Workflow:
         )
 
     def plan(self, findings: Iterable[Finding]) -> Plan:
-        return build_plan(self.table, findings)
+        """The operations for the rows, with the rows in words for the run history."""
+        plan = build_plan(self.table, findings)
+        rows = [op.row for op in plan.operations]
+        rows += [result.row for result in (*plan.invalid, *plan.left_out)]
+        plan.labels = row_labels(self.table, rows)
+        return plan
 
     # --- run and undo (any thread) ----------------------------------------------------
     def run(
@@ -234,11 +244,17 @@ class Workflow:
         :class:`~core.run_lock.RunRefused` (nothing sent) when the run may not start
         (see :meth:`ensure_can_run`).
         """
-        strategy = strategy_for(plan, options, request or RunRequest())
-        return self._run(strategy, client, options, progress, cancel, RUN, program)
+        request = request or RunRequest()
+        strategy = strategy_for(plan, options, request)
+        kind = HistoryKind.CHECK if options.dry_run else HistoryKind.RUN
+        history = partial(self._recorder, kind, str(request.method), client, options, plan.labels)
+        return self._run(strategy, client, options, progress, cancel, RUN, program, history)
 
     def plan_undo(self) -> UndoPlan:
-        return plan_undo(self.table, self.journal, self.key)
+        """What "Undo last run" takes back, with its rows in words for the run history."""
+        plan = plan_undo(self.table, self.journal, self.key)
+        plan.labels = row_labels(self.table, [target.row for target in plan.targets])
+        return plan
 
     def undo(
         self,
@@ -255,7 +271,42 @@ class Workflow:
 
         Holds the workbook's lock like :meth:`run` (raises RunRefused the same way)."""
         strategy = UndoLogins(plan, use_restore, restore_poll=0.5)
-        return self._run(strategy, client, options, progress, cancel, UNDO, program)
+        labels = plan.labels
+        account = options.account_id
+        if account is None and plan.run is not None:
+            account = plan.run.account
+        history = partial(
+            self._recorder,
+            HistoryKind.UNDO,
+            str(RunMethod.UNDO),
+            client,
+            replace(options, account_id=account),
+            labels,
+        )
+        return self._run(strategy, client, options, progress, cancel, UNDO, program, history)
+
+    def _recorder(
+        self,
+        kind: HistoryKind,
+        method: str,
+        client: CanvasApi,
+        options: RunOptions,
+        labels: dict[int, RowLabel],
+    ) -> HistoryRecorder | None:
+        """The run history's record of this run, made as it starts sending (a run refused
+        before it starts is not one); none without a journal."""
+        if self.journal is None:
+            return None
+        return HistoryRecorder(
+            self.journal,
+            kind,
+            method,
+            workbook=self.key,
+            sheet=self.table.sheet,
+            url=client.base_url,
+            account=options.account_id,
+            labels=labels,
+        )
 
     # --- one run at a time ------------------------------------------------------------
     def ensure_can_run(self) -> None:
@@ -310,16 +361,17 @@ class Workflow:
         cancel: CancelToken | None,
         what: str,
         program: str,
+        history: Callable[[], HistoryRecorder | None] = lambda: None,
     ) -> RunOutcome:
         """Run ``strategy`` under the workbook's lock (a check needs none)."""
         if options.dry_run or not self._has_file():
-            return self._send(strategy, client, options, progress, cancel)
+            return self._send(strategy, client, options, progress, cancel, history())
         lock = RunLock(self.doc.path, what=what, program=program)
         lock.acquire()
         try:
             self._refuse_if_out_of_date()
             try:
-                return self._send(strategy, client, options, progress, cancel)
+                return self._send(strategy, client, options, progress, cancel, history())
             finally:
                 self._journal_mark = self._newest_run()
         finally:
@@ -332,6 +384,7 @@ class Workflow:
         options: RunOptions,
         progress: ProgressCallback | None,
         cancel: CancelToken | None,
+        recorder: HistoryRecorder | None,
     ) -> RunOutcome:
         """Run ``strategy`` on the engine; a run Canvas stopped still gives its results."""
         try:
@@ -343,6 +396,7 @@ class Workflow:
                 cancel=cancel,
                 journal=self.journal,
                 workbook_key=self.key,
+                recorder=recorder,
             )
         except CanvasUnavailable as exc:
             return RunOutcome(exc.summary, exc)

@@ -10,7 +10,9 @@ which does what every run shares, once:
   Canvas calls go through, the run's own stop token linked to the caller's, the
   journal run with its sent/answered entries, and progress counting;
 - the summary, and :class:`CanvasUnavailable` (with the rows that did finish) when
-  Canvas stops the run.
+  Canvas stops the run;
+- the run history: a :class:`RunRecorder` (:class:`core.history_recorder.HistoryRecorder`)
+  hears the account, every result as it is counted, and how the run ended.
 
 Threads: progress is reported on the thread that called :func:`run_strategy` (never a
 worker). The table is never touched here: callers apply ``RunSummary.results`` with
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from core.canvas.errors import (
+    Cancelled,
     CanvasConfigError,
     CanvasError,
     ConnectionFailed,
@@ -61,6 +64,7 @@ T = TypeVar("T")
 __all__ = [
     "CanvasUnavailable",
     "RunOptions",
+    "RunRecorder",
     "RunSession",
     "RunStrategy",
     "RunSummary",
@@ -84,6 +88,13 @@ _SUMMARY_ORDER: tuple[tuple[Status, str], ...] = (
     (Status.ALREADY_DELETED, "already deleted"),
     (Status.FAILED, "failed"),
     (Status.INVALID, "invalid"),
+)
+#: Appended to the summary line after design.md's fixed part, when any is not zero.
+_STATE_SUMMARY_ORDER: tuple[tuple[Status, str], ...] = (
+    (Status.SUSPENDED, "suspended"),
+    (Status.ALREADY_SUSPENDED, "already suspended"),
+    (Status.REACTIVATED, "reactivated"),
+    (Status.ALREADY_ACTIVE, "already active"),
 )
 
 
@@ -129,7 +140,13 @@ class RunSummary:
     def line(self) -> str:
         """design.md's summary line (:func:`core.words.summary_sentence` for people)."""
         words = ", ".join(f"{label} {self.count(status)}" for status, label in _SUMMARY_ORDER)
-        return f"{words} in {self.seconds:.1f} s"
+        line = f"{words} in {self.seconds:.1f} s"
+        if any(self.count(status) for status, _ in _STATE_SUMMARY_ORDER):
+            states = ", ".join(
+                f"{label} {self.count(status)}" for status, label in _STATE_SUMMARY_ORDER
+            )
+            line += f"; {states}"
+        return line
 
     @property
     def has_problems(self) -> bool:
@@ -189,15 +206,34 @@ def require_permission(
         raise PermissionDenied(refusal)
 
 
+class RunRecorder(Protocol):
+    """Who keeps a record of the run (the run history); called on the run's thread."""
+
+    def opened(self, account_id: int | str | None) -> None:
+        """The opening reads are done: the run works on this account."""
+
+    def results(self, results: list[RowResult]) -> None:
+        """Results just counted (each row once, or again when its outcome changed)."""
+
+    def finished(self, *, cancelled: bool = False, stopped: str = "") -> None:
+        """The run ended: cancelled by Stop, or ``stopped`` by Canvas with this reason."""
+
+
 class Reporter:
     """Counts a run's results and tells ``progress`` (on the run's calling thread).
 
     The counts are kept as results come, so a report costs the same at the 50th row and
-    the 50,000th.
+    the 50,000th. A ``recorder`` hears every result as it is counted.
     """
 
-    def __init__(self, progress: ProgressCallback | None, total: int) -> None:
+    def __init__(
+        self,
+        progress: ProgressCallback | None,
+        total: int,
+        recorder: RunRecorder | None = None,
+    ) -> None:
         self.progress = progress
+        self.recorder = recorder
         self.total = total
         self.done = 0
         #: Every result so far; extend it only through :meth:`add` or :meth:`keep`.
@@ -216,6 +252,8 @@ class Reporter:
         """Results counted now and reported with the next report (Invalid rows)."""
         self.results.extend(results)
         self._counts.update(result.status for result in results)
+        if self.recorder is not None and results:
+            self.recorder.results(results)
 
     def set_aside(self, plan: Plan) -> None:
         """Count the rows ``plan`` leaves out (would fail) and skips (notes) for the summary."""
@@ -275,6 +313,9 @@ class RunSession:
             frozenset(journal.unanswered_identities(workbook_key)) if journal else frozenset()
         )
         self.run_id: int | None = None
+        #: The session's first journal run: a later one (the import after the API rows of
+        #: a run by SIS import) says it is part of the same run.
+        self.first_run_id: int | None = None
         self.ctx = self._context()
 
     def _context(self) -> RowContext:
@@ -342,7 +383,8 @@ class RunSession:
     # --- the journal ------------------------------------------------------------------
     @contextlib.contextmanager
     def journal_run(self, method: RunMethod) -> Iterator[int | None]:
-        """A journal run for the writes inside the block (none without a journal)."""
+        """A journal run for the writes inside the block (none without a journal); the
+        session's later journal runs name its first (``RunRecord.part_of``)."""
         if self.journal is None:
             yield None
             return
@@ -352,7 +394,10 @@ class RunSession:
             url=self.client.base_url,
             account_id=self.account_id,
             method=str(method),
+            part_of=self.first_run_id,
         )
+        if self.first_run_id is None:
+            self.first_run_id = self.run_id
         try:
             yield self.run_id
         finally:
@@ -401,26 +446,45 @@ def run_strategy(
     cancel: CancelToken | None = None,
     journal: Journal | None = None,
     workbook_key: str = "",
+    recorder: RunRecorder | None = None,
 ) -> RunSummary:
     """Run ``strategy``; every result comes back in the summary (see the module doc).
 
     Raises :class:`CanvasUnavailable` when the run cannot go on (token refused, Canvas
-    unreachable, token not allowed); its ``summary`` holds what finished.
+    unreachable, token not allowed); its ``summary`` holds what finished. ``recorder``
+    keeps the run's history (see :class:`RunRecorder`).
     """
     started = time.monotonic()
-    report = Reporter(progress, strategy.total)
+    report = Reporter(progress, strategy.total, recorder)
     session = RunSession(
         client, options, reporter=report, cancel=cancel, journal=journal, workbook_key=workbook_key
     )
     try:
-        strategy.opening(session)
-    except CanvasError as exc:
-        raise CanvasUnavailable(exc, summarise(report, started, False)) from exc
-    # The answers before the run (the connection's reads) show how much room the
-    # bucket has: start from there.
-    session.pacer.seed(client.latest_rate)
-    try:
-        stopped = strategy.run(session)
-    except StopRun as exc:
-        raise CanvasUnavailable(exc.error, summarise(report, started, True)) from exc
+        try:
+            strategy.opening(session)
+        except CanvasError as exc:
+            raise CanvasUnavailable(exc, summarise(report, started, False)) from exc
+        if recorder is not None:
+            recorder.opened(session.account_id)
+        # The answers before the run (the connection's reads) show how much room the
+        # bucket has: start from there.
+        session.pacer.seed(client.latest_rate)
+        try:
+            stopped = strategy.run(session)
+        except StopRun as exc:
+            raise CanvasUnavailable(exc.error, summarise(report, started, True)) from exc
+    except CanvasUnavailable as exc:
+        if recorder is not None:
+            recorder.finished(stopped=exc.message)
+        raise
+    except Cancelled:
+        if recorder is not None:
+            recorder.finished(cancelled=True)
+        raise
+    except BaseException:
+        if recorder is not None:
+            recorder.finished(stopped="the program stopped unexpectedly")
+        raise
+    if recorder is not None:
+        recorder.finished(cancelled=stopped)
     return summarise(report, started, stopped)
