@@ -19,11 +19,14 @@ from urllib.parse import urlsplit
 from core.canvas.errors import CanvasConfigError, CanvasError
 from core.canvas.transport import is_loopback_host
 from core.cli.common import (
-    add_connection_arguments,
     add_workbook_options,
+    open_workflow,
+)
+from core.cli.connection import (
+    URL_ENV,
+    add_connection_arguments,
     connect,
     connection_from,
-    open_workflow,
 )
 from core.cli.status import ExitStatus, UsageProblem
 from core.journal import Journal
@@ -38,9 +41,6 @@ from core.kit.cards import (
 )
 from core.logs import TOKEN_ENV
 from core.model import Table, header_key
-
-#: The Canvas address when neither --url nor the journal gives one.
-URL_ENV = "CANVAS_URL"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

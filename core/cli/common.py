@@ -1,7 +1,8 @@
-"""What the commands share: opening the workbook, the connection, progress, Ctrl+C, words.
+"""What the commands share: opening the workbook, progress, Ctrl+C, how a command ended.
 
 Every command that reads a workbook opens it with :func:`open_workflow` (the sheet, the
-columns, ``--columns``: :mod:`core.cli.columns`).
+columns, ``--columns``: :mod:`core.cli.columns`); where Canvas is and connecting to it
+are :mod:`core.cli.connection`'s.
 
 It never asks a question and never prints a token or a password. Progress goes to
 stderr as one updating line when stderr is a terminal.
@@ -12,27 +13,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import TextIO, TypeVar
+from typing import TextIO
 
 from core import mappings
-from core.canvas.client import CanvasClient
 from core.canvas.errors import (
-    AccountChoiceNeeded,
     CanvasConfigError,
-    CanvasError,
     NotRootAccount,
     describe_error,
 )
-from core.canvas.transport import normalise_base_url
 from core.cli.columns import (
     choose_columns_hint,
     columns_mapping,
@@ -40,13 +34,10 @@ from core.cli.columns import (
     parse_columns,
     unclear_columns_message,
 )
+from core.cli.json_output import JsonReport, column_name
 from core.cli.status import ExitStatus, UsageProblem
-from core.credentials import get_token
 from core.journal import Journal
-from core.logs import TOKEN_ENV
 from core.model import (
-    DEFAULT_CONCURRENCY,
-    MIN_PASSWORD_LENGTH,
     CancelToken,
     Finding,
     Progress,
@@ -55,9 +46,7 @@ from core.model import (
     Status,
     Table,
 )
-from core.profiles import Profile, ProfileStore
 from core.run.engine import SLOW_DOWN_NOTE, CanvasUnavailable, RunSummary
-from core.run.pacing import read_with_retries
 from core.words import plural
 from core.workbook import (
     HeaderNotFoundError,
@@ -72,7 +61,6 @@ from core.workbook.sheet_choice import choose_student_sheet
 from core.workbook.write import would_lose_message
 from core.workflow import RunOutcome, Workflow
 
-T = TypeVar("T")
 log = logging.getLogger("core.cli")
 
 
@@ -100,13 +88,6 @@ port_number = _number(int, 0, 65535, "a port number")
 share = _number(float, 0, 1, "a number")
 seconds = _number(float, 0, None, "a number of seconds")
 units = _number(float, 0, None, "a number")
-
-
-def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--url``, ``--account``, ``--profile``: where the command talks to Canvas."""
-    parser.add_argument("--url", metavar="URL", help="the Canvas address, https://...")
-    parser.add_argument("--account", type=positive, metavar="ID", help="root account id")
-    parser.add_argument("--profile", metavar="NAME", help="use a profile saved in the app")
 
 
 # --- the workbook -------------------------------------------------------------------------
@@ -196,18 +177,10 @@ def _open_by_headers(path: Path, sheet: str | None, journal: Journal | None) -> 
     )
 
 
-def _column_name(table: Table, finding: Finding) -> str:
-    if finding.column is not None and finding.column < len(table.headers):
-        return str(table.headers[finding.column]).strip() or (
-            finding.role.value if finding.role else f"column {finding.column + 1}"
-        )
-    return finding.role.value if finding.role else ""
-
-
 def finding_line(table: Table, finding: Finding) -> str:
     """``row N, COLUMN: message`` with the sheet row and the column's header text."""
     where = f"row {table.rows[finding.row].sheet_row}"
-    column = _column_name(table, finding)
+    column = column_name(table, finding)
     if column:
         where += f", {column}"
     text = finding.message
@@ -222,138 +195,6 @@ def print_problem_rows(table: Table, summary: RunSummary, out: TextIO, *statuses
         if result.status in statuses:
             sheet_row = table.rows[result.row].sheet_row
             print(f"row {sheet_row}: {result.status.value}: {result.message}", file=out)
-
-
-# --- the connection -----------------------------------------------------------------------
-
-
-@dataclass
-class Connection:
-    url: str
-    token: str
-    account_id: int | None
-    concurrency: int
-    min_password_length: int
-
-
-def connection_from(args: argparse.Namespace) -> Connection:
-    """URL, token and settings from the arguments, the environment or a saved profile."""
-    url, token = args.url, os.environ.get(TOKEN_ENV, "").strip()
-    account_id, concurrency, min_length = args.account, args.concurrency, args.min_password_length
-    if args.profile:
-        profile, profile_token = _profile(args.profile)
-        url = url or profile.url
-        token = token or profile_token
-        account_id = account_id or profile.account_id
-        concurrency = concurrency or profile.concurrency
-        min_length = min_length or profile.min_password_length
-    if not url:
-        raise UsageProblem(
-            "Give the Canvas address with --url (for example --url https://school.instructure.com)."
-        )
-    if not token:
-        raise UsageProblem(
-            f"No Canvas access token: set the {TOKEN_ENV} environment variable (or use "
-            "--profile with a profile saved in the app)."
-        )
-    try:
-        normalise_base_url(url)
-    except CanvasConfigError as exc:
-        raise UsageProblem(exc.message) from None
-    return Connection(
-        url,
-        token,
-        account_id,
-        concurrency or DEFAULT_CONCURRENCY,
-        min_length or MIN_PASSWORD_LENGTH,
-    )
-
-
-def _profile(name: str) -> tuple[Profile, str]:
-    """A profile saved by the app (core.profiles) and its token (core.credentials)."""
-    profile = ProfileStore().get(name)
-    if profile is None:
-        raise UsageProblem(f"There is no saved profile named '{name}'.")
-    return profile, (get_token(name) or "").strip()
-
-
-@dataclass
-class Connected:
-    client: CanvasClient
-    account_id: int | None
-    #: Authentication provider id -> type, or None when they could not be read.
-    provider_types: dict[str, str] | None
-    #: The rights asked for in :func:`connect`, or None when they could not be read (the
-    #: run then asks itself, and says what went wrong).
-    permissions: dict[str, bool] | None = None
-
-
-def connect(conn: Connection, permissions: Iterable[str] = ()) -> Connected:
-    """The client, the account, its sign-in methods and the ``permissions`` a run needs.
-
-    The reads that do not depend on each other go out together: who the token belongs
-    to with which account it administers, then the sign-in methods with the rights
-    (all four at once when the account is given).
-    Raises CanvasError (exit 3) when Canvas cannot be reached or refuses the token, and
-    UsageProblem when the account must be named.
-    """
-    client = CanvasClient(conn.url, conn.token, pool_size=max(16, conn.concurrency + 2))
-    names = list(permissions)
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="canvas-connect") as reads:
-        try:
-            whoami = reads.submit(read_with_retries, client.whoami)
-            account_id = conn.account_id
-            if account_id is None:
-                account_id = read_with_retries(client.default_root_account_id)
-            account = account_id
-            providers = reads.submit(read_with_retries, lambda: client.providers(account))
-            rights = (
-                reads.submit(read_with_retries, lambda: client.permissions(account, names))
-                if names
-                else None
-            )
-            whoami.result()
-        except AccountChoiceNeeded as exc:
-            client.close()
-            raise UsageProblem(f"{exc.message} Give it with --account ID.") from None
-        except CanvasConfigError as exc:
-            client.close()
-            raise UsageProblem(exc.message) from None
-        except BaseException:
-            client.close()
-            raise
-        found = _answer_or_none(providers, "sign-in methods not read")
-        provider_types = (
-            None
-            if found is None
-            else {str(p.get("id")): str(p.get("auth_type") or "") for p in found}
-        )
-        granted = _answer_or_none(rights, "rights not read") if rights is not None else None
-    return Connected(client, account_id, provider_types, granted)
-
-
-@contextlib.contextmanager
-def connecting(conn: Connection, permissions: Iterable[str] = ()) -> Iterator[Future[Connected]]:
-    """:func:`connect` started at once on a thread of its own, so Canvas's round trips
-    overlap opening the workbook; take ``.result()`` where the connection is needed (it
-    raises as :func:`connect` does). A client nobody took is closed on the way out."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="canvas-connect") as pool:
-        pending = pool.submit(connect, conn, permissions)
-        try:
-            yield pending
-        except BaseException:
-            with contextlib.suppress(BaseException):
-                pending.result().client.close()
-            raise
-
-
-def _answer_or_none(read: Future[T], what: str) -> T | None:
-    """What a read answered, or None when Canvas did not answer it."""
-    try:
-        return read.result()
-    except CanvasError as exc:
-        log.info("%s: %s", what, exc.message)
-        return None
 
 
 # --- while it runs ------------------------------------------------------------------------
@@ -462,11 +303,14 @@ def check_output(workflow: Workflow, output: str | None) -> None:
         raise UsageProblem(f"--output: {exc.message}") from None
 
 
-def save_results(workflow: Workflow, output: str | None, err: TextIO) -> bool:
+def save_results(
+    workflow: Workflow, output: str | None, err: TextIO, report: JsonReport | None = None
+) -> bool:
     """Save the workbook; False (with the words that say what now) when it could not.
 
     With a journal the results wait there for the next run; a command that keeps none
-    (it changed nothing in Canvas) is simply run again."""
+    (it changed nothing in Canvas) is simply run again. ``report`` (``--json``) hears
+    where it was saved, or why not."""
     try:
         saved = workflow.save(output)
     except (WorkbookError, OSError) as exc:
@@ -476,13 +320,17 @@ def save_results(workflow: Workflow, output: str | None, err: TextIO) -> bool:
         locked = isinstance(exc, WorkbookLockedError) and not isinstance(exc, SaveElsewhereError)
         if workflow.journal is None:
             again = "once the file can be saved" if locked else "with --output and a new file name"
-            print(
+            message = (
                 f"The workbook could not be saved: {reason} Nothing was changed in Canvas; "
-                f"run the same command again {again}.",
-                file=err,
+                f"run the same command again {again}."
             )
         else:
-            print(not_saved_message(reason, workflow.journal, locked=locked), file=err)
+            message = not_saved_message(reason, workflow.journal, locked=locked)
+        print(message, file=err)
+        if report is not None:
+            report.fail(message)
         return False
     print(f"Saved {saved}.", file=err)
+    if report is not None:
+        report.set(saved=str(saved))
     return True

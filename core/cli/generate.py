@@ -17,15 +17,17 @@ from typing import TextIO
 
 from core.canvas.errors import CanvasError
 from core.cli.common import (
-    add_connection_arguments,
     add_workbook_options,
     check_output,
-    connect,
-    connection_from,
     ctrl_c_cancels,
     open_workflow,
     positive,
     save_results,
+)
+from core.cli.connection import (
+    add_connection_arguments,
+    connect,
+    connection_from,
 )
 from core.cli.status import ExitStatus, UsageProblem
 from core.kit.fill import FillOptions, FillPlan, TakenCheck, canvas_taken

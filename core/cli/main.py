@@ -4,6 +4,9 @@ Exit codes are :class:`~core.cli.status.ExitStatus` (design.md, "The command lin
 An unexpected error never shows a stack trace: one plain line, and the log has the rest.
 Output piped into a reader that stops early (``| head``) ends quietly: the command goes on
 to its end (a run still saves its results) and only the lines nobody reads are dropped.
+With ``--json`` (:mod:`core.cli.json_output`) the lines meant for people are left out of
+stdout and one JSON document takes their place, also when the command fails: bad usage
+included, as long as ``--json`` was on the command line.
 """
 
 from __future__ import annotations
@@ -15,11 +18,23 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO, cast
+from typing import Any, NoReturn, TextIO, cast
 
 import core
 from core.canvas.errors import describe_error
-from core.cli import cards, check, export_sis, generate, match, roster, run, sandbox, undo
+from core.cli import (
+    cards,
+    check,
+    export_sis,
+    generate,
+    history,
+    match,
+    roster,
+    run,
+    sandbox,
+    undo,
+)
+from core.cli.json_output import JsonReport, wants_json
 from core.cli.status import PROG, ExitStatus, UsageProblem
 from core.logs import TOKEN_ENV, log_file_path, setup_logging
 
@@ -35,6 +50,7 @@ _COMMANDS = {
     "run": run,
     "export-sis": export_sis,
     "undo": undo,
+    "history": history,
     "generate": generate,
     "cards": cards,
     "roster": roster,
@@ -111,8 +127,20 @@ class QuietWhenUnread:
         return getattr(self._stream, name)
 
 
+class CommandLineNotUnderstood(Exception):
+    """argparse's complaint (``canvas-logins-cli run: error: ...``), its usage line printed."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting on bad usage, so ``--json`` can answer."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise CommandLineNotUnderstood(f"{self.prog}: error: {message}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Give students second Canvas logins from a workbook, without the window.",
         epilog=f"The Canvas access token is read from the {TOKEN_ENV} environment variable "
@@ -126,31 +154,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_named(argv: Sequence[str]) -> str:
+    return next((word for word in argv if word in _COMMANDS), "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help / --version (0) or bad usage (2)
-        return exc.code if isinstance(exc.code, int) else ExitStatus.USAGE
     quiet_out, err = QuietWhenUnread(sys.stdout), sys.stderr
     out = cast(TextIO, quiet_out)
+    try:
+        args = parser.parse_args(words)
+    except SystemExit as exc:  # argparse: --help / --version (0)
+        return exc.code if isinstance(exc.code, int) else ExitStatus.USAGE
+    except CommandLineNotUnderstood as exc:
+        print(exc, file=err)
+        if wants_json(words):
+            complaint = JsonReport(_command_named(words))
+            complaint.fail(str(exc))
+            complaint.write(out, ExitStatus.USAGE)
+            out.flush()
+        return ExitStatus.USAGE
     with contextlib.suppress(OSError):  # no log folder: run anyway
         setup_logging()
-    command: Command = _COMMANDS[args.command].run
-    try:
-        status = command(args, out, err)
-        out.flush()
+    report = JsonReport(args.command) if getattr(args, "json", False) else None
+    args.json_report = report
+    status = _run_command(_COMMANDS[args.command].run, args, out, err, report)
+    if status == STOPPED_BY_BROKEN_PIPE:
+        quiet_out.stop()
         return status
-    except BrokenPipeError:  # written to the real stdout past the wrapper: stopped there
+    try:
+        if report is not None:
+            report.write(out, status)
+        out.flush()
+    except BrokenPipeError:
         quiet_out.stop()
         return STOPPED_BY_BROKEN_PIPE
+    return status
+
+
+def _run_command(
+    command: Command, args: argparse.Namespace, out: TextIO, err: TextIO, report: JsonReport | None
+) -> int:
+    """The command's exit status; what stopped it said on ``err`` (and in ``report``)."""
+    problem = ""
+    try:
+        return command(args, io.StringIO() if report is not None else out, err)
+    except BrokenPipeError:  # written to the real stdout past the wrapper: stopped there
+        return STOPPED_BY_BROKEN_PIPE
     except UsageProblem as exc:
-        print(f"{PROG}: {exc}", file=err)
-        return ExitStatus.USAGE
+        problem, status = str(exc), ExitStatus.USAGE
+        print(f"{PROG}: {problem}", file=err)
     except KeyboardInterrupt:
-        print("Interrupted.", file=err)
-        return ExitStatus.INTERRUPTED
+        problem, status = "Interrupted.", ExitStatus.INTERRUPTED
+        print(problem, file=err)
     except Exception as exc:  # never a stack trace for staff: the log has it
         log.exception("unexpected error")
-        print(f"{PROG}: {describe_error(exc)} The details are in {log_file_path()}.", file=err)
-        return ExitStatus.USAGE
+        problem = f"{describe_error(exc)} The details are in {log_file_path()}."
+        status = ExitStatus.USAGE
+        print(f"{PROG}: {problem}", file=err)
+    if report is not None:
+        report.fail(problem)
+    return status

@@ -15,11 +15,13 @@ from core.canvas.errors import CanvasError
 from core.cli.common import (
     add_workbook_options,
     check_output,
-    connect,
-    connection_from,
     ctrl_c_cancels,
     open_workflow,
     save_results,
+)
+from core.cli.connection import (
+    connect,
+    connection_from,
 )
 from core.cli.roster import StopCommand, add_course_arguments, canvas_reads, progress_printer
 from core.cli.status import ExitStatus, UsageProblem

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from core.canvas.errors import Cancelled, CanvasError, NotFound
-from core.cli.common import add_connection_arguments, connect, connection_from, ctrl_c_cancels
+from core.cli.common import (
+    ctrl_c_cancels,
+)
+from core.cli.connection import (
+    add_connection_arguments,
+    connect,
+    connection_from,
+)
 from core.cli.status import ExitStatus, UsageProblem
 from core.model import CancelToken, Progress, ProgressCallback
 from core.roster.courses import (

@@ -11,6 +11,10 @@ or the command line, this user or another) ends with exit 2 and the words that n
 who holds it; nothing was sent and nothing saved. Not 3: Canvas was never asked, and
 the token is fine; not 4: there are no results to keep. 2 is "this command could not
 start on this workbook", which is what happened; the message says to wait.
+
+Against a production Canvas a line on stderr says so before the first call
+(:func:`~core.cli.common.production_banner`). ``--json`` prints every row's outcome and
+the counts as one document instead of the lines above (:mod:`core.cli.json_output`).
 """
 
 from __future__ import annotations
@@ -22,11 +26,8 @@ from typing import TextIO
 from core.canvas.errors import CanvasError
 from core.cli.common import (
     ProgressLine,
-    add_connection_arguments,
     add_workbook_options,
     check_output,
-    connecting,
-    connection_from,
     ctrl_c_cancels,
     exit_status,
     open_workflow,
@@ -35,6 +36,13 @@ from core.cli.common import (
     save_results,
     stopped_message,
 )
+from core.cli.connection import (
+    add_connection_arguments,
+    connecting,
+    connection_from,
+    say_production,
+)
+from core.cli.json_output import JsonReport, add_json_option, report_of
 from core.cli.status import ExitStatus, UsageProblem
 from core.journal import Journal
 from core.model import CancelToken, RunMethod, Status
@@ -71,6 +79,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="PATTERN",
         help="Login SIS ID for rows without one, sis-import only (default {sis_user_id}-L2)",
     )
+    add_json_option(run)
 
 
 def run_request(args: argparse.Namespace) -> RunRequest:
@@ -99,11 +108,17 @@ def refused(exc: RunRefused) -> UsageProblem:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    report = report_of(args)
     conn = connection_from(args)
     request = run_request(args)
+    if report is not None:
+        report.set(dry_run=bool(args.dry_run), method=str(request.method), canvas=conn.host)
+    say_production(conn, err, dry_run=args.dry_run)
     permissions = () if args.dry_run else RUN_PERMISSIONS
     with Journal() as journal, connecting(conn, permissions) as pending:
         workflow = open_workflow(args.workbook, args.sheet, journal, columns=args.columns, err=err)
+        if report is not None:
+            report.workbook(workflow.doc.path, workflow.table.sheet)
         if not args.dry_run:
             check_output(workflow, args.output)
             refuse_if_another_run(workflow)
@@ -117,9 +132,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         try:
             connected = pending.result()
         except CanvasError as exc:
-            print(f"{exc.message} Nothing was changed.", file=err)
             log.warning("run stopped before sending: %s", exc.message)
-            return ExitStatus.CANVAS
+            return not_connected(exc, err, report)
         findings = workflow.check(
             min_password_length=conn.min_password_length,
             provider_types=connected.provider_types,
@@ -153,15 +167,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         summary = outcome.summary
         problems = (Status.WOULD_FAIL if args.dry_run else Status.FAILED, Status.INVALID)
         print_problem_rows(workflow.table, summary, out, *problems)
+        changed = not args.dry_run and workflow.changes_workbook(outcome)
         if not args.dry_run:
-            changed = workflow.changes_workbook(outcome)
             workflow.apply(summary.results)
-            if (changed or restored or args.output) and not save_results(
-                workflow, args.output, err
-            ):
-                print(summary.line(), file=out)
-                return ExitStatus.NOT_SAVED
-        report_stop(outcome, err)
+        if report is not None:
+            report.set(account=connected.account_id)
+            report.results(workflow.table, summary)
+        if (
+            not args.dry_run
+            and (changed or restored or args.output)
+            and not save_results(workflow, args.output, err, report)
+        ):
+            print(summary.line(), file=out)
+            return ExitStatus.NOT_SAVED
+        report_stop(outcome, err, report)
         log.info("run finished: %s", summary.line())
         set_aside = set_aside_words(summary.left_out, summary.skipped_notes)
         if set_aside:
@@ -170,9 +189,23 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         return exit_status(outcome)
 
 
-def report_stop(outcome: RunOutcome, err: TextIO) -> None:
-    """Say why the run ended early, if it did."""
+def not_connected(exc: CanvasError, err: TextIO, report: JsonReport | None) -> ExitStatus:
+    """Canvas could not be reached or refused the token before anything was sent: exit 3."""
+    message = f"{exc.message} Nothing was changed."
+    print(message, file=err)
+    if report is not None:
+        report.fail(message)
+    return ExitStatus.CANVAS
+
+
+def report_stop(outcome: RunOutcome, err: TextIO, report: JsonReport | None = None) -> None:
+    """Say why the run (or the undo) ended early, if it did."""
     if outcome.stopped is not None:
-        print(stopped_message(outcome.stopped), file=err)
+        message = stopped_message(outcome.stopped)
     elif outcome.summary.cancelled:
-        print("Stopped: rows not yet sent are unchanged; run again to finish.", file=err)
+        message = "Stopped: rows not yet sent are unchanged; run again to finish."
+    else:
+        return
+    print(message, file=err)
+    if report is not None:
+        report.fail(message)

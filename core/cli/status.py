@@ -21,6 +21,21 @@ class ExitStatus(enum.IntEnum):
     #: Interrupted (in-flight calls finished, their results saved).
     INTERRUPTED = 130
 
+    @property
+    def meaning(self) -> str:
+        """The status in a word or two, for ``--json`` (``"rows failed"``)."""
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    ExitStatus.OK: "ok",
+    ExitStatus.ROWS_FAILED: "rows failed",
+    ExitStatus.USAGE: "usage",
+    ExitStatus.CANVAS: "canvas",
+    ExitStatus.NOT_SAVED: "not saved",
+    ExitStatus.INTERRUPTED: "interrupted",
+}
+
 
 PROG = "canvas-logins-cli"
 
