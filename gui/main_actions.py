@@ -56,6 +56,7 @@ class ActionSlots(Protocol):
     def run_changes(self) -> object: ...
     def stop_run(self) -> object: ...
     def undo_last_run(self) -> object: ...
+    def show_run_history(self) -> object: ...
     def new_from_canvas_classes(self) -> object: ...
     def find_students_in_canvas(self) -> object: ...
     def show_about_box(self) -> object: ...
@@ -86,6 +87,7 @@ class Actions:
     run: QAction
     stop: QAction
     undo_run: QAction
+    history: QAction
     new_from_classes: QAction
     find_students: QAction
     about: QAction
@@ -183,6 +185,14 @@ def build_actions(w: QMainWindow, slots: ActionSlots) -> Actions:
         "Remove the logins the last run created",
     )
     undo_run.setObjectName("UndoLastRun")
+    history = _action(
+        w,
+        "Run &History…",
+        slots.show_run_history,
+        QKeySequence("Ctrl+Shift+H"),
+        "Every run, check and undo on this computer, with each row's outcome",
+    )
+    history.setObjectName("RunHistory")
     new_from_classes = _action(
         w,
         "&New from Canvas Classes…",
@@ -309,6 +319,7 @@ def build_actions(w: QMainWindow, slots: ActionSlots) -> Actions:
             sp.SP_MediaStop,
         ),
         undo_run=undo_run,
+        history=history,
         new_from_classes=new_from_classes,
         find_students=find_students,
         about=_action(
@@ -360,6 +371,8 @@ def build_menus(bar: QMenuBar, a: Actions) -> None:
     file_menu.addAction(a.save_as)
     file_menu.addAction(a.export_sis)
     file_menu.addAction(a.print_cards)
+    file_menu.addSeparator()
+    file_menu.addAction(a.history)
     file_menu.addSeparator()
     file_menu.addAction(a.close)
     file_menu.addAction(a.quit)
@@ -420,7 +433,7 @@ def enable_for_state(
     needs_doc += (a.paste, a.fill_down, a.generate, a.print_cards, a.find_students)
     for action in needs_doc:
         action.setEnabled(has_doc and not waiting)
-    for action in (a.open, a.open_demo, a.new_from_classes, a.connect):
+    for action in (a.open, a.open_demo, a.new_from_classes, a.connect, a.history):
         action.setEnabled(not waiting)
     a.stop.setEnabled(running)
     a.undo.setEnabled(not waiting and can_undo)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from core.workflow import RunRequest, Workflow
     from gui.cards_dialog import CardsDialog
     from gui.generate_dialog import GenerateDialog
+    from gui.history_dialog import HistoryDialog
     from gui.roster_dialog import ClassPicker
 
 log = logging.getLogger(__name__)
@@ -400,6 +401,13 @@ class MainWindow(QMainWindow):
     def undo_last_run(self, confirm: bool = True) -> bool:
         """Canvas → "Undo Last Run…"; False when nothing was started."""
         return self.undo_flow.start(confirm)
+
+    def show_run_history(self) -> HistoryDialog:
+        """File → "Run history…": the runs on this computer (the open workbook's first)."""
+        from gui.history_dialog import open_run_history
+
+        workbook = self.doc.path if self.doc is not None else None
+        return open_run_history(self, self.journal, workbook, self.prompts.ask_report_path)
 
     def run_state_changed(self) -> None:
         """Enable the actions that fit now (a workbook open? a run going? the window

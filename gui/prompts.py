@@ -168,6 +168,13 @@ class Prompts:
         )
         return path or None
 
+    def ask_report_path(self, title: str, suggested: Path) -> str | None:
+        """Where to save a CSV report (the run history)."""
+        path, _ = QFileDialog.getSaveFileName(
+            self.parent, title, str(suggested), "CSV files (*.csv)"
+        )
+        return path or None
+
     # ----- Canvas ------------------------------------------------------------------
     def ask_connect(self, store: ProfileStore | None) -> Connection | None:
         """The connection dialog; the tested connection, or None when cancelled."""

@@ -5,8 +5,8 @@
 Each scale renders in its own process (QT_SCALE_FACTOR must be set before Qt starts),
 offscreen, with a private CANVAS_LOGINS_HOME and a private built-in sandbox. Files are
 named ``<state>@<scale>x.png``; when they go to the default folder (screenshots/), the
-README's pictures at 1x are also copied to docs/ (screenshot.png, generate.png, cards.png; not with
---no-docs, and never for another --out folder).
+README's pictures at 1x are also copied to docs/ (screenshot.png, generate.png, cards.png,
+history.png; not with --no-docs, and never for another --out folder).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ DOCS_PICTURES = {
     README_PICTURE: "screenshot.png",
     "generate-dialog@1x.png": "generate.png",
     "cards-dialog@1x.png": "cards.png",
+    "history-dialog@1x.png": "history.png",
 }
 DEFAULT_OUT = ROOT / "screenshots"
 
@@ -223,6 +224,11 @@ def render_all(out: Path, scale: int, theme: str) -> int:
     _settle(app)
     _save(box, out, "run-summary", scale, theme)
     box.close()
+    history = window.show_run_history()
+    history.resize(1180, 660)
+    _settle(app)
+    _save(history, out, "history-dialog", scale, theme)
+    history.close()
     cards = window.print_login_cards()
     _wait(app, lambda: not (cards.job.is_running() or cards.address_job.is_running()), 60, "cards")
     _settle(app)

@@ -24,6 +24,7 @@ class Answers:
     restore: bool = True
     locked: list[str] = field(default_factory=list)  # answers in order; then "cancel"
     save_path: str | None = None
+    report_path: str | None = None  # where a CSV report (the run history) is saved
     save_copy: str | None = None  # where the results go when the file would lose parts
     open_path: str | None = None
     sheet: str | None = None
@@ -53,6 +54,9 @@ class Answers:
 
     def ask_save_path(self, suggested: Path) -> str | None:
         return self._record("save_path", suggested, self.save_path)
+
+    def ask_report_path(self, title: str, suggested: Path) -> str | None:
+        return self._record("report_path", (title, suggested), self.report_path)
 
     def ask_save_copy(self, path: Path, losses: list[str]) -> str | None:
         return self._record("save_copy", (path, losses), self.save_copy)
