@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from core.history import ROW_COLUMNS as REPORT_ROW_COLUMNS
 from core.plan import processed_at_text
 from gui import theme_colors
 
@@ -65,17 +66,8 @@ RUN_COLUMNS = ("When", "What", "Who", "Canvas", "Workbook", "Sheet", "Rows", "Ou
     ROW_LOGIN_ID,
     ROW_PROCESSED_AT,
 ) = range(9)
-ROW_COLUMNS = (
-    "Row",
-    "Student",
-    "Name",
-    "Login",
-    "Action",
-    "Status",
-    "Message",
-    "Canvas Login ID",
-    "Processed At",
-)
+#: The CSV report's columns but its first (the run's number, which the dialog says above).
+ROW_COLUMNS = REPORT_ROW_COLUMNS[1:]
 
 _METHODS = {
     "api": "by the API",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.canvas.errors import CanvasError, LastLogin, NotFound, PermissionDenied
@@ -32,6 +32,7 @@ from core.model import (
 )
 from core.plan import now_local
 from core.run.engine import RunOptions, RunSession, RunSummary, run_strategy
+from core.run.login_state import REACTIVATING, SUSPENDING, StateChange
 from core.run.pacing import Cancelled, paced_each
 from core.run.row_context import RowContext
 from core.sis.method import IMPORT_PERMISSION
@@ -76,13 +77,14 @@ def _result(target: UndoTarget, status: Status, message: str) -> RowResult:
     return RowResult(target.row, status, message.rstrip(".") + ".", target.login_id, now_local())
 
 
-def _remove_one(
-    ctx: RowContext, target: UndoTarget, record_sent: Callable[[UndoTarget], None]
-) -> RowResult:
-    client = ctx.client
-    name = target.unique_id
+def _current_login(
+    ctx: RowContext, target: UndoTarget, gone: Callable[[], RowResult]
+) -> dict | RowResult:
+    """The target's login as Canvas has it now, or the row's result when undo must leave
+    it alone: the student is not found, the login is gone (``gone``), or its id now
+    means another name (renamed since the run)."""
     try:
-        logins = ctx.call(lambda: client.list_logins(target.user_ref))
+        logins = ctx.call(lambda: ctx.client.list_logins(target.user_ref))
     except NotFound:
         return _result(
             target,
@@ -90,16 +92,31 @@ def _remove_one(
             "Undo left this login alone: the student was not found in Canvas any more",
         )
     login = next((lg for lg in logins if str(lg.get("id")) == target.login_id), None)
-    if login is None or (login.get("workflow_state") or "active") == "deleted":
-        return _result(target, Status.ALREADY_DELETED, f"Login '{name}' was already removed")
+    if login is None or _state_of(login) == "deleted":
+        return gone()
     now_named = str(login.get("unique_id") or "")
-    if login_key(now_named) != login_key(name):
+    if target.unique_id and login_key(now_named) != login_key(target.unique_id):
         return _result(
             target,
             Status.FAILED,
-            f"Undo left this login alone: Canvas Login ID {target.login_id} is now the login "
-            f"'{now_named}', not '{name}'",
+            f"Undo left this login alone: Canvas Login ID {target.login_id} is now the "
+            f"login '{now_named}', not '{target.unique_id}'",
         )
+    return login
+
+
+def _remove_one(
+    ctx: RowContext, target: UndoTarget, record_sent: Callable[[UndoTarget], None]
+) -> RowResult:
+    client = ctx.client
+    name = target.unique_id
+    login = _current_login(
+        ctx,
+        target,
+        gone=lambda: _result(target, Status.ALREADY_DELETED, f"Login '{name}' was already removed"),
+    )
+    if isinstance(login, RowResult):
+        return login
     for attempt in (1, 2):
         record_sent(target)
         try:
@@ -144,32 +161,16 @@ def _remove_one(
     return _result(target, Status.DELETED, f"Login '{name}' removed (the run was undone)")
 
 
-@dataclass(frozen=True)
-class _StateChange:
-    """A reactivation or a second suspension: the state to set, and the words for it."""
-
-    state: str
-    verb: str
-    done: Status
-    already: Status
-    done_words: str
-
-
-_STATE_CHANGES: dict[UndoChange, _StateChange] = {
-    UndoChange.REACTIVATE: _StateChange(
-        "active",
-        "reactivate",
-        Status.REACTIVATED,
-        Status.ALREADY_ACTIVE,
-        "reactivated (the run was undone): the student can sign in with it again",
+#: A reactivation or a second suspension: the run's own change, with undo's words.
+_STATE_CHANGES: dict[UndoChange, StateChange] = {
+    UndoChange.REACTIVATE: replace(
+        REACTIVATING,
+        done_words="reactivated (the run was undone): the student can sign in with it again",
     ),
-    UndoChange.SUSPEND: _StateChange(
-        "suspended",
-        "suspend",
-        Status.SUSPENDED,
-        Status.ALREADY_SUSPENDED,
-        "suspended again (the run was undone): the student cannot sign in with it until "
-        "it is reactivated",
+    UndoChange.SUSPEND: replace(
+        SUSPENDING,
+        done_words="suspended again (the run was undone): the student cannot sign in with it "
+        "until it is reactivated",
     ),
 }
 
@@ -195,26 +196,7 @@ def _set_state_one(
     words = target.login_words
 
     def current() -> dict | RowResult:
-        try:
-            logins = ctx.call(lambda: client.list_logins(target.user_ref))
-        except NotFound:
-            return _result(
-                target,
-                Status.FAILED,
-                "Undo left this login alone: the student was not found in Canvas any more",
-            )
-        login = next((lg for lg in logins if str(lg.get("id")) == target.login_id), None)
-        if login is None or _state_of(login) == "deleted":
-            return _gone(target)
-        now_named = str(login.get("unique_id") or "")
-        if target.unique_id and login_key(now_named) != login_key(target.unique_id):
-            return _result(
-                target,
-                Status.FAILED,
-                f"Undo left this login alone: Canvas Login ID {target.login_id} is now the "
-                f"login '{now_named}', not '{target.unique_id}'",
-            )
-        return login
+        return _current_login(ctx, target, gone=lambda: _gone(target))
 
     login = current()
     if isinstance(login, RowResult):
