@@ -34,6 +34,8 @@ from core.journal import Journal, workbook_key_for
 from core.model import Finding, RowLabel, RowResult, Severity, Status, Table
 from core.plan import now_local, processed_at_text
 from core.row_labels import row_labels
+from core.workbook.csv_io import formula_safe
+from core.workbook.write import atomic_write
 
 __all__ = [
     "CHANGED_STATUSES",
@@ -414,8 +416,6 @@ ROW_COLUMNS = (
     "Canvas Login ID",
     "Processed At",
 )
-#: What Excel takes for the start of a formula when it opens a CSV file.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def run_cells(run: HistoryRun) -> list[str | int]:
@@ -455,16 +455,12 @@ def row_cells(row: HistoryRow) -> list[str | int]:
 
 def _excel_text(value: str | int) -> str | int:
     """Text Excel would run as a formula (``=HYPERLINK(...)`` in a name) kept as text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    return formula_safe(value) if isinstance(value, str) else value
 
 
 def _write_csv(path: str | Path, header: Sequence[str], lines: Iterable[list[str | int]]) -> Path:
     """A CSV file that Excel opens with its accents right (UTF-8 with a BOM), replaced
     whole or not at all (raises :class:`~core.workbook.WorkbookError` when it cannot)."""
-    from core.workbook.write import atomic_write
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)

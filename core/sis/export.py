@@ -31,6 +31,7 @@ from typing import TextIO
 from core.model import MIN_PASSWORD_LENGTH, Action, Finding, RowResult, Status, Table, login_key
 from core.plan import Operation, build_plan, now_local
 from core.rules import check_table
+from core.workbook.csv_io import formula_safe as protect_cell
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,6 @@ __all__ = [
 DEFAULT_LOGIN_SIS_PATTERN = "{sis_user_id}-L2"
 #: What a pattern may use, in braces.
 PATTERN_FIELDS: tuple[str, ...] = ("sis_user_id", "canvas_user_id", "login")
-#: Characters that make Excel (or LibreOffice) read a cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _COLUMN_ORDER: tuple[str, ...] = (
     "user_id",
@@ -69,11 +68,6 @@ _ALWAYS = ("user_id", "login_id")
 
 class PatternError(ValueError):
     """The Login SIS ID pattern cannot be used; the message says why in plain words."""
-
-
-def protect_cell(text: str) -> str:
-    """``text`` safe to open in Excel: a leading ``'`` when it would start a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def check_pattern(pattern: str) -> str:
