@@ -62,6 +62,25 @@ def sandbox_factory():
 
 
 @pytest.fixture
+def token_env(monkeypatch, sandbox):
+    """The sandbox's token in CANVAS_TOKEN, as a command line run reads it."""
+    monkeypatch.setenv("CANVAS_TOKEN", sandbox.token)
+    return sandbox.token
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """A copy of the demo workbook to run (GUI tests name theirs Demo.xlsx)."""
+    import shutil
+
+    from core.paths import resource_path
+
+    target = tmp_path / "demo.xlsx"
+    shutil.copy(resource_path("demo.xlsx"), target)
+    return target
+
+
+@pytest.fixture
 def create_actions(monkeypatch):
     """How many times the sandbox acted on a create, by the ``user[id]`` it was for.
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 
 import openpyxl
-import pytest
 
 import core
 from core import cli
@@ -15,7 +13,6 @@ from core.demo import DEMO_ROWS, DEMO_STUDENTS, TEMPLATE_HEADERS
 from core.journal import Journal, workbook_key_for
 from core.logs import log_file_path
 from core.model import Role
-from core.paths import resource_path
 from core.workbook import open_workbook
 
 SUMMARY = re.compile(
@@ -54,19 +51,6 @@ DRY_RUN_LINE = (
     f"Dry run: {READY_AFTER_GENERATE} rows ready, 1 would fail, 1 already exists; "
     "nothing was changed."
 )
-
-
-@pytest.fixture
-def demo(tmp_path):
-    target = tmp_path / "demo.xlsx"
-    shutil.copy(resource_path("demo.xlsx"), target)
-    return target
-
-
-@pytest.fixture
-def token_env(monkeypatch, sandbox):
-    monkeypatch.setenv("CANVAS_TOKEN", sandbox.token)
-    return sandbox.token
 
 
 def call(capsys, *args: str) -> tuple[int, str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import openpyxl
-import pytest
 
 from core import cli
 from core.kit.passwords import PASSWORD_DIGITS, child_words
@@ -47,12 +46,6 @@ def assert_child_password(password: str) -> None:
     assert set(words) <= set(child_words()) and len(words) >= 2
     assert number in PASSWORD_DIGITS
     assert len(password) >= 8 and not set(password) & set("01IO")
-
-
-@pytest.fixture
-def token_env(monkeypatch, sandbox):
-    monkeypatch.setenv("CANVAS_TOKEN", sandbox.token)
-    return sandbox.token
 
 
 def test_adds_new_login_and_password_columns_and_leaves_teachers_columns(capsys, tmp_path):

@@ -21,12 +21,6 @@ ROWS = [
 
 
 @pytest.fixture
-def token_env(monkeypatch, sandbox):
-    monkeypatch.setenv("CANVAS_TOKEN", sandbox.token)
-    return sandbox.token
-
-
-@pytest.fixture
 def workbook(tmp_path):
     path = tmp_path / "kids.csv"
     path.write_text("\n".join(ROWS) + "\n", encoding="utf-8")

@@ -33,19 +33,6 @@ ROW_KEYS = {
 }
 
 
-@pytest.fixture
-def demo(tmp_path):
-    target = tmp_path / "demo.xlsx"
-    shutil.copy(resource_path("demo.xlsx"), target)
-    return target
-
-
-@pytest.fixture
-def token_env(monkeypatch, sandbox):
-    monkeypatch.setenv("CANVAS_TOKEN", sandbox.token)
-    return sandbox.token
-
-
 def call_json(capsys, *args) -> tuple[int, dict, str]:
     """Run the command line; stdout must be exactly one JSON document."""
     code = cli.main([str(a) for a in args])

@@ -17,12 +17,6 @@ from core.workbook import open_workbook
 K = "Kindergarten - Ms. Patel"
 
 
-@pytest.fixture
-def token_env(monkeypatch, sandbox):
-    monkeypatch.setenv("CANVAS_TOKEN", sandbox.token)
-    return sandbox.token
-
-
 def call(capsys, *args: object) -> tuple[int, str, str]:
     code = cli.main([str(a) for a in args])
     captured = capsys.readouterr()

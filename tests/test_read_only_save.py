@@ -36,11 +36,6 @@ def workbook(tmp_path):
     return path
 
 
-@pytest.fixture
-def token_env(monkeypatch, sandbox):
-    monkeypatch.setenv("CANVAS_TOKEN", sandbox.token)
-
-
 def call(capsys, *args) -> tuple[int, str, str]:
     code = cli.main([str(a) for a in args])
     captured = capsys.readouterr()
