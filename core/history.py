@@ -39,6 +39,7 @@ from core.workbook.write import atomic_write
 
 __all__ = [
     "CHANGED_STATUSES",
+    "NEVER_FINISHED",
     "OFFLINE_METHOD",
     "ROW_COLUMNS",
     "RUN_COLUMNS",
@@ -93,6 +94,8 @@ CREATE INDEX IF NOT EXISTS history_runs_by_workbook ON history_runs (workbook);
 
 #: The method of the command line's offline ``check`` (Canvas is not asked).
 OFFLINE_METHOD = "offline"
+#: How a run that never finished (the program was closed or crashed) is said.
+NEVER_FINISHED = "Did not finish"
 #: An offline check's row that has warnings but no error.
 WARNING_WORD = "Warning"
 #: Outcomes that changed something in Canvas: the log gets one line for each.
@@ -167,6 +170,25 @@ class HistoryRun:
     @property
     def rows(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def who(self) -> str:
+        """``ava on OFFICE-PC``: the computer user and the computer, as far as known."""
+        if self.user and self.computer:
+            return f"{self.user} on {self.computer}"
+        return self.user or self.computer
+
+    @property
+    def ended(self) -> str:
+        """How it ended; a run with no outcome never finished (the program stopped)."""
+        return self.outcome or NEVER_FINISHED
+
+    @property
+    def canvas_words(self) -> str:
+        """``school.instructure.com, account 1`` (empty for a check that asked no Canvas)."""
+        if self.canvas and self.account:
+            return f"{self.canvas}, account {self.account}"
+        return self.canvas
 
     def counts_words(self) -> str:
         """``3 created, 1 failed`` (``no rows`` when the run had none)."""

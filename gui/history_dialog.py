@@ -46,7 +46,6 @@ from gui.history_model import (
     RunRowsModel,
     RunsModel,
     method_words,
-    outcome_words,
     when_words,
 )
 from gui.worker import wait_for
@@ -261,7 +260,7 @@ class HistoryDialog(QDialog):
         return (
             f"{run.what}{' ' + how if how else ''} of '{run.workbook_name}', sheet "
             f"'{run.sheet}', {when_words(run.started)}{who}{where}: {counts}. "
-            f"{outcome_words(run)}."
+            f"{run.ended}."
         )
 
     def _read(self, read: Callable[[], Any], what: str, default: Any) -> Any:

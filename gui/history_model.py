@@ -30,7 +30,6 @@ __all__ = [
     "RunRowsModel",
     "RunsModel",
     "method_words",
-    "outcome_words",
     "when_words",
 ]
 
@@ -103,18 +102,6 @@ def _duration_words(started: str, finished: str) -> str:
         return f"{minutes} min {seconds} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min"
-
-
-def outcome_words(run: HistoryRun) -> str:
-    """The run's outcome; a run with none never finished (it stopped with the app, or
-    is still going)."""
-    return run.outcome or "Did not finish"
-
-
-def _who(run: HistoryRun) -> str:
-    if run.user and run.computer:
-        return f"{run.user} on {run.computer}"
-    return run.user or run.computer
 
 
 def _what(run: HistoryRun) -> str:
@@ -198,7 +185,7 @@ class RunsModel(_ListModel):
         if column == RUN_WHAT:
             return _what(run)
         if column == RUN_WHO:
-            return _who(run)
+            return run.who
         if column == RUN_CANVAS:
             return run.canvas or "—"
         if column == RUN_WORKBOOK:
@@ -208,7 +195,7 @@ class RunsModel(_ListModel):
         if column == RUN_COUNTS:
             return run.counts_words()
         if column == RUN_OUTCOME:
-            return outcome_words(run)
+            return run.ended
         return ""
 
     @staticmethod
@@ -220,7 +207,7 @@ class RunsModel(_ListModel):
         if column == RUN_CANVAS:
             if not run.canvas:
                 return "Checked on this computer only: Canvas was not asked"
-            return f"{run.canvas}, account {run.account}" if run.account else run.canvas
+            return run.canvas_words
         if column == RUN_WORKBOOK:
             return run.workbook
         return RunsModel._text(run, column)

@@ -57,8 +57,6 @@ ROW_HEADINGS = (
     "Processed At",
     "Message",
 )
-#: How a run that never finished (the program was closed or crashed) shows.
-NEVER_FINISHED = "Did not finish"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -169,22 +167,18 @@ def _when(stamp: str) -> str:
     return processed_at_text(stamp) if stamp else ""
 
 
-def _who(run: HistoryRun) -> str:
-    return " on ".join(part for part in (run.user, run.computer) if part)
-
-
 def _run_cells(run: HistoryRun) -> list[str]:
     return [
         str(run.id),
         _when(run.started),
         run.what,
-        _who(run),
+        run.who,
         run.canvas or "-",
         run.account or "-",
         run.workbook_name,
         run.sheet,
         run.counts_words(),
-        run.outcome or NEVER_FINISHED,
+        run.ended,
     ]
 
 
@@ -204,15 +198,13 @@ def _row_cells(row: HistoryRow) -> list[str]:
 
 def _run_lines(run: HistoryRun) -> list[str]:
     """One run described for people, a line a fact."""
-    canvas = run.canvas or "none (offline)"
-    if run.account:
-        canvas += f", account {run.account}"
+    canvas = run.canvas_words or "none (offline)"
     return [
         f"Run {run.id}: {run.what} ({run.method})",
         f"Started:  {_when(run.started)}",
         f"Finished: {_when(run.finished) or '-'}",
-        f"Outcome:  {run.outcome or NEVER_FINISHED}",
-        f"Who:      {_who(run) or '-'}",
+        f"Outcome:  {run.ended}",
+        f"Who:      {run.who or '-'}",
         f"Canvas:   {canvas}",
         f"Workbook: {run.workbook}",
         f"Sheet:    {run.sheet or '-'}",
