@@ -31,9 +31,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.journal import Journal, workbook_key_for
-from core.model import Finding, RowLabel, RowResult, Severity, Status, Table
+from core.model import Finding, RowLabel, RowResult, Status, Table
 from core.plan import now_local, processed_at_text
 from core.row_labels import row_labels
+from core.rules import findings_by_row, findings_message, has_errors
 from core.workbook.csv_io import formula_safe
 from core.workbook.write import atomic_write
 
@@ -44,12 +45,14 @@ __all__ = [
     "ROW_COLUMNS",
     "RUN_COLUMNS",
     "WARNING_WORD",
+    "CheckedRow",
     "HistoryKind",
     "HistoryRow",
     "HistoryRun",
     "RunHistory",
     "canvas_host",
     "computer_user",
+    "offline_check_rows",
     "row_as_dict",
     "row_cells",
     "run_as_dict",
@@ -109,6 +112,30 @@ _COUNT_ORDER = [
     Status.INVALID.value,
     WARNING_WORD,
 ]
+
+
+@dataclass(frozen=True)
+class CheckedRow:
+    """A row the offline check found something in: Invalid (an error) or Warning."""
+
+    row: int
+    status: str
+    message: str
+    findings: list[Finding]
+
+
+def offline_check_rows(findings: Iterable[Finding]) -> list[CheckedRow]:
+    """The offline check's outcome by row, as the history and ``--json`` both say it."""
+    return [
+        CheckedRow(
+            row,
+            Status.INVALID.value if has_errors(found) else WARNING_WORD,
+            findings_message(found),
+            found,
+        )
+        for row, found in sorted(findings_by_row(findings).items())
+        if row >= 0
+    ]
 
 
 class HistoryKind(enum.StrEnum):
@@ -307,23 +334,16 @@ class RunHistory:
     def record_offline_check(self, workbook_key: str, table: Table, findings: list[Finding]) -> int:
         """The command line's offline ``check``: the rows with findings (Invalid when a
         finding is an error, else Warning) and their messages; returns the run's id."""
-        by_row: dict[int, list[Finding]] = {}
-        for finding in findings:
-            by_row.setdefault(finding.row, []).append(finding)
         run_id = self.start(
             HistoryKind.CHECK, OFFLINE_METHOD, workbook=workbook_key, sheet=table.sheet
         )
-        results: list[RowResult] = []
-        words: dict[int, str] = {}
-        for row, found in sorted(by_row.items()):
-            if not 0 <= row < len(table.rows):
-                continue
-            error = any(f.severity is Severity.ERROR for f in found)
-            message = "; ".join(dict.fromkeys(f.message.rstrip(". ") for f in found)) + "."
-            results.append(RowResult(row, Status.INVALID, message))
-            if not error:
-                words[row] = WARNING_WORD
-        self.add_rows(run_id, results, row_labels(table, by_row), status_words=words)
+        checked = [found for found in offline_check_rows(findings) if found.row < len(table.rows)]
+        self.add_rows(
+            run_id,
+            [RowResult(found.row, Status.INVALID, found.message) for found in checked],
+            row_labels(table, [found.row for found in checked]),
+            status_words={found.row: found.status for found in checked},
+        )
         self.finish(run_id, "Finished")
         return run_id
 

@@ -27,7 +27,7 @@ from core.model import (
     Table,
     user_ref_for,
 )
-from core.rules import findings_by_row, is_blank_row, is_note_row, rename_target
+from core.rules import findings_by_row, findings_message, is_blank_row, is_note_row, rename_target
 
 #: How Processed At reads in the table and a CSV (local time, ISO 8601 with a space),
 #: exactly as an Excel date-time cell of the saved file reads back.
@@ -206,7 +206,7 @@ def build_plan(table: Table, findings: Iterable[Finding]) -> Plan:
                 plan.skipped_notes.append(row)
             continue
         if errors:
-            message = "; ".join(dict.fromkeys(f.message.rstrip(". ") for f in errors)) + "."
+            message = findings_message(errors)
             plan.invalid.append(RowResult(row, Status.INVALID, message, "", stamp))
             continue
         operation = _operation(table, row, widths)

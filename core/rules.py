@@ -53,6 +53,7 @@ __all__ = [
     "MAX_PASSWORD_LENGTH",
     "check_table",
     "findings_by_row",
+    "findings_message",
     "has_errors",
     "is_blank_row",
     "is_note_row",
@@ -80,6 +81,11 @@ def findings_by_row(findings: Iterable[Finding]) -> dict[int, list[Finding]]:
     for finding in findings:
         grouped[finding.row].append(finding)
     return dict(grouped)
+
+
+def findings_message(findings: Iterable[Finding]) -> str:
+    """The findings' messages as one Message cell: ``a; b.`` (each said once)."""
+    return "; ".join(dict.fromkeys(f.message.rstrip(". ") for f in findings)) + "."
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

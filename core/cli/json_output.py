@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from core.cli.status import ExitStatus
-from core.history import WARNING_WORD, HistoryRow, row_as_dict
-from core.model import Finding, RowLabel, RowResult, Severity, Status, Table
+from core.history import WARNING_WORD, HistoryRow, offline_check_rows, row_as_dict
+from core.model import Finding, RowLabel, RowResult, Status, Table
 from core.row_labels import row_label
 from core.run.engine import RunSummary
 
@@ -97,29 +97,21 @@ def result_dict(table: Table, result: RowResult) -> dict[str, object]:
 
 def findings_rows(table: Table, findings: Iterable[Finding]) -> list[dict[str, object]]:
     """The offline check's rows: Invalid (an error) or Warning (warnings only), by row,
-    worded as the run history keeps them (:meth:`core.history.RunHistory.record_offline_check`)."""
-    by_row: dict[int, list[Finding]] = {}
-    for finding in findings:
-        by_row.setdefault(finding.row, []).append(finding)
-    rows = []
-    for row, found in sorted(by_row.items()):
-        error = any(f.severity is Severity.ERROR for f in found)
-        status = Status.INVALID.value if error else WARNING_WORD
-        message = "; ".join(dict.fromkeys(f.message.rstrip(". ") for f in found)) + "."
-        rows.append(
-            {
-                **_row_dict(row_label(table, row), status, message),
-                "findings": [
-                    {
-                        "column": column_name(table, f),
-                        "severity": f.severity.value,
-                        "message": f.message,
-                    }
-                    for f in found
-                ],
-            }
-        )
-    return rows
+    worded as the run history keeps them (:func:`core.history.offline_check_rows`)."""
+    return [
+        {
+            **_row_dict(row_label(table, found.row), found.status, found.message),
+            "findings": [
+                {
+                    "column": column_name(table, f),
+                    "severity": f.severity.value,
+                    "message": f.message,
+                }
+                for f in found.findings
+            ],
+        }
+        for found in offline_check_rows(findings)
+    ]
 
 
 class JsonReport:
